@@ -1,0 +1,1 @@
+"""The Math Rally server: app factory, settings, CLI, HTTP routes and Socket.IO namespaces."""

@@ -1,0 +1,24 @@
+"""The application factory: `create_app(settings)` builds everything; nothing exists at import."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from server import app_keys
+from server.errors import json_errors
+from server.health import setup_health
+from server.resources import database_ctx, redis_ctx
+from server.settings import Settings
+
+MAX_HTTP_BODY_BYTES = 64 * 1024
+
+
+def create_app(settings: Settings | None = None) -> web.Application:
+    settings = settings or Settings.from_env()
+    app = web.Application(middlewares=[json_errors], client_max_size=MAX_HTTP_BODY_BYTES)
+    app[app_keys.SETTINGS] = settings
+    # Order matters: Redis, then the database; torn down in reverse.
+    app.cleanup_ctx.append(redis_ctx)
+    app.cleanup_ctx.append(database_ctx)
+    setup_health(app)
+    return app

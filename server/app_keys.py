@@ -1,0 +1,14 @@
+"""Typed keys for what the application holds (aiohttp's web.AppKey)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+from redis.asyncio import Redis
+
+from persistence.database import Database
+from server.settings import Settings
+
+SETTINGS = web.AppKey("settings", Settings)
+DATABASE_URL = web.AppKey("database_url", str)
+DATABASE = web.AppKey("database", Database)
+REDIS = web.AppKey("redis", Redis)

