@@ -1,0 +1,51 @@
+"""Who is asking: bearer tokens for teachers, student keys for rostered students.
+
+Tokens are random strings handed out once at login; only their SHA-256 is stored, so a
+copy of the database lets nobody sign in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import text
+
+from persistence.database import Database
+
+
+def token_digest(token: str) -> bytes:
+    return hashlib.sha256(token.encode("utf-8")).digest()
+
+
+async def user_for_token(db: Database, token: str) -> uuid.UUID | None:
+    """The teacher a live (unexpired, unrevoked) bearer token belongs to, or None."""
+    if not token or len(token) > 200:
+        return None
+    async with db.engine.connect() as conn:
+        return await conn.scalar(text(
+            "SELECT t.user_id FROM auth_tokens t JOIN users u ON u.id = t.user_id "
+            "WHERE t.token_hash = :h AND t.revoked_at IS NULL "
+            "AND t.expires_at > (now() AT TIME ZONE 'UTC') AND u.role = 'teacher'"),
+            {"h": token_digest(token)})
+
+
+@dataclass(frozen=True)
+class RosteredStudent:
+    user_id: uuid.UUID
+    class_id: uuid.UUID
+    teacher_id: uuid.UUID
+    display_name: str
+
+
+async def student_for_key(db: Database, student_key: str) -> RosteredStudent | None:
+    """The roster entry a student key belongs to, or None."""
+    if not student_key or len(student_key) > 16:
+        return None
+    async with db.engine.connect() as conn:
+        row = (await conn.execute(text(
+            "SELECT s.user_id, s.class_id, c.teacher_id, s.display_name FROM class_students s "
+            "JOIN classes c ON c.id = s.class_id WHERE s.student_key = :k"),
+            {"k": student_key.strip().upper()})).first()
+    return RosteredStudent(*row) if row else None
