@@ -1,4 +1,4 @@
-"""`mathrally serve | migrate` (and `python -m server`, which is `mathrally serve`)."""
+"""`mathrally serve | migrate | seed` (and `python -m server`, which is `mathrally serve`)."""
 
 from __future__ import annotations
 
@@ -38,9 +38,29 @@ def _migrate(settings: Settings) -> None:
     log.info("database schema is up to date")
 
 
+def _seed(settings: Settings) -> None:
+    from persistence.curriculum.seed import seed_curriculum
+    from persistence.database import create_database
+    from persistence.migrations import migrate
+    from server.resources import resolve_database_url
+
+    async def run() -> None:
+        url = await resolve_database_url(settings)
+        await asyncio.to_thread(migrate, url)
+        database = create_database(url, pool_size=1)
+        try:
+            report = await seed_curriculum(database)
+        finally:
+            await database.dispose()
+        log.info("learning tracks seeded: inserted %s, updated %s", report.inserted, report.updated)
+
+    asyncio.run(run())
+
+
 COMMANDS = {
     "serve": (_serve, "run the server (HTTP, Socket.IO, the web pages)"),
     "migrate": (_migrate, "apply pending schema migrations (safe to repeat)"),
+    "seed": (_seed, "write the standard learning tracks and their facts (safe to repeat)"),
 }
 
 
