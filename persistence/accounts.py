@@ -49,3 +49,28 @@ async def student_for_key(db: Database, student_key: str) -> RosteredStudent | N
             "JOIN classes c ON c.id = s.class_id WHERE s.student_key = :k"),
             {"k": student_key.strip().upper()})).first()
     return RosteredStudent(*row) if row else None
+
+
+async def principal_for_token(db: Database, token: str) -> tuple[uuid.UUID, str] | None:
+    """(user_id, role) of a live bearer token of any user (teacher or student), or None."""
+    if not token or len(token) > 200:
+        return None
+    async with db.engine.connect() as conn:
+        row = (await conn.execute(text(
+            "SELECT t.user_id, u.role FROM auth_tokens t JOIN users u ON u.id = t.user_id "
+            "WHERE t.token_hash = :h AND t.revoked_at IS NULL "
+            "AND t.expires_at > (now() AT TIME ZONE 'UTC')"), {"h": token_digest(token)})).first()
+    return (row[0], row[1]) if row else None
+
+
+async def issue_student_token(db: Database, student: RosteredStudent, *, ttl_hours: int) -> str:
+    """A new bearer token for a rostered student's solo practice; only its digest is stored."""
+    import secrets
+
+    token = secrets.token_urlsafe(32)
+    async with db.engine.begin() as conn:
+        await conn.execute(text(
+            "INSERT INTO auth_tokens (token_hash, user_id, expires_at) VALUES "
+            "(:h, :u, (now() AT TIME ZONE 'UTC') + make_interval(hours => :ttl))"),
+            {"h": token_digest(token), "u": student.user_id, "ttl": ttl_hours})
+    return token

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from server import app_keys
+from server.curriculum_routes import setup_curriculum
 from server.errors import json_errors
 from server.health import setup_health
 from server.resources import database_ctx, redis_ctx
@@ -21,4 +22,6 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.cleanup_ctx.append(redis_ctx)
     app.cleanup_ctx.append(database_ctx)
     setup_health(app)
+    # After the answer writer's cleanup context: it hooks the curriculum onto the writer.
+    setup_curriculum(app)
     return app

@@ -12,3 +12,6 @@ SETTINGS = web.AppKey("settings", Settings)
 DATABASE_URL = web.AppKey("database_url", str)
 DATABASE = web.AppKey("database", Database)
 REDIS = web.AppKey("redis", Redis)
+# The curriculum's clock (naive UTC now); tests swap it to move days forward.
+CLOCK = web.AppKey("clock", object)
+LEARNING_CACHE = web.AppKey("learning_cache", object)

@@ -18,11 +18,7 @@ from typing import Any
 from sqlalchemy import text
 
 from persistence.curriculum.cache import LearningCache
-from persistence.curriculum.progress import (
-    complete_sections_by_placement,
-    is_track_unlocked,
-    refresh_after_answers,
-)
+from persistence.curriculum.progress import complete_sections_by_placement, is_track_unlocked
 from persistence.curriculum.selection import choose_next_fact_in, placement_facts
 from persistence.database import Database
 
@@ -79,8 +75,7 @@ async def start_session(db: Database, cache: LearningCache, user_id: uuid.UUID,
     # where practice is still locked.
     if not unlocked and mode != "placement":
         raise PracticeError(403, "track_locked", "Complete the prerequisite tracks first.")
-    config: dict[str, Any] = {"track_id": str(track_id), "daily_goal_minutes": goal,
-                              "mastery_before": {}, "paused_at": None}
+    config: dict[str, Any] = {"track_id": str(track_id), "daily_goal_minutes": goal, "paused_at": None}
     if mode == "placement":
         config["placement"] = await placement_facts(db, track_id)
     async with db.engine.begin() as conn:
@@ -186,16 +181,6 @@ async def submit_answer(db: Database, cache: LearningCache, writer, user_id: uui
     if fact is None:
         raise PracticeError(400, "question_not_in_session", "That question is not part of this session.")
     correct_answer = Decimal(str(fact["correct_answer"]))
-    qid = str(question_id)
-    async with db.engine.begin() as conn:
-        # Mastery as the session first met this fact, for the summary's mastery_gained.
-        await conn.execute(text(
-            "UPDATE practice_sessions SET config = jsonb_set(config, '{mastery_before}', "
-            "COALESCE(config->'mastery_before', '{}'::jsonb) || jsonb_build_object(CAST(:q AS text), "
-            "COALESCE((SELECT mastery FROM question_progress WHERE user_id = :u "
-            "AND question_id = CAST(:q AS uuid)), 0))) "
-            "WHERE id = :s AND NOT COALESCE(config->'mastery_before', '{}'::jsonb) ? CAST(:q AS text)"),
-            {"q": qid, "u": user_id, "s": session.id})
     attempt = AttemptIn(attempt_id=attempt_id, user_id=user_id, session_id=session.id,
                         question_id=question_id, raw_input=str(raw_input).strip(),
                         user_answer=user_answer, correct_answer=correct_answer,
@@ -204,11 +189,8 @@ async def submit_answer(db: Database, cache: LearningCache, writer, user_id: uui
         outcome = await writer.submit(attempt)
     except AttemptRejected as exc:
         raise PracticeError(409, exc.code, exc.message) from None
-    # The writer's after-commit hook does this for every answer (live games too); doing it
-    # here as well, before replying, guarantees this student's next read is fresh even if
-    # the hook has not run yet. Both are idempotent recomputations.
-    await refresh_after_answers(db, [(user_id, question_id)], now)
-    await cache.invalidate_students([user_id])
+    # Track progress and the caches were refreshed by the writer's after-commit hook
+    # (CurriculumAfterCommit) before submit() returned, so the student's next read is fresh.
     result = {"attempt_id": str(attempt_id), "is_correct": outcome.is_correct,
               "correct_answer": float(outcome.correct_answer), "mastery": float(outcome.mastery),
               "fluency_level": outcome.fluency_level, "duplicate": outcome.duplicate,
@@ -257,36 +239,29 @@ async def session_summary(db: Database, user_id: uuid.UUID, session_id: uuid.UUI
 
 
 async def _summarise(db: Database, session: SessionRow, now: dt.datetime) -> dict:
-    before: dict[str, float] = {k: float(v) for k, v in session.config.get("mastery_before", {}).items()}
+    """Counts come from the session's answers; mastery_gained and new_mastered_facts are the
+    columns the answer flow keeps current in the same transaction as each answer."""
     async with db.engine.connect() as conn:
         totals = (await conn.execute(text(
             "SELECT count(*) AS answered, count(*) FILTER (WHERE is_correct) AS correct, "
             "avg(response_time) AS avg_ms FROM answer_attempts WHERE session_id = :s"),
             {"s": session.id})).mappings().one()
-        after = (await conn.execute(text(
-            "SELECT qp.question_id, qp.mastery, qp.fluency_level, q.operand1, q.operand2, q.operation "
-            "FROM question_progress qp JOIN questions q ON q.id = qp.question_id "
-            "WHERE qp.user_id = :u AND qp.question_id = ANY(CAST(:ids AS uuid[]))"),
-            {"u": session.user_id, "ids": list(before)})).mappings().all()
-        end_time, status = session.start_time, session.status
-        row = (await conn.execute(text("SELECT end_time FROM practice_sessions WHERE id = :s"),
-                                  {"s": session.id})).first()
-        end_time = row[0] if row and row[0] else now
-    gained = sum(float(r["mastery"]) - before.get(str(r["question_id"]), 0.0) for r in after)
-    symbols = {"-": "−"}
-    new_mastered = sorted(
-        f"{r['operand1']} {symbols.get(r['operation'], r['operation'])} {r['operand2']}"
-        for r in after if r["fluency_level"] == "mastered" and before.get(str(r["question_id"]), 0.0) < 1.0)
+        row = (await conn.execute(text(
+            "SELECT end_time, COALESCE(mastery_gained, 0) AS gained, "
+            "COALESCE(new_mastered_facts, '{}') AS facts FROM practice_sessions WHERE id = :s"),
+            {"s": session.id})).mappings().one()
     answered = totals["answered"]
-    active_s = max(0, (end_time - session.start_time).total_seconds() - session.paused_duration)
-    if status == "paused" and session.config.get("paused_at"):
-        active_s = max(0, active_s - (now - dt.datetime.fromisoformat(session.config["paused_at"])).total_seconds())
-    return {"session_id": str(session.id), "mode": session.mode, "status": status,
+    end_time = row["end_time"] or now
+    active_s = (end_time - session.start_time).total_seconds() - session.paused_duration
+    if session.status == "paused" and session.config.get("paused_at"):
+        active_s -= (now - dt.datetime.fromisoformat(session.config["paused_at"])).total_seconds()
+    return {"session_id": str(session.id), "mode": session.mode, "status": session.status,
+            "track_id": session.config["track_id"],
             "questions_answered": answered, "correct_answers": totals["correct"],
             "accuracy": round(totals["correct"] * 100 / answered, 2) if answered else None,
             "average_response_time": round(float(totals["avg_ms"])) if answered else None,
-            "mastery_gained": round(gained, 2), "new_mastered_facts": new_mastered,
-            "active_seconds": int(active_s), "paused_duration": session.paused_duration}
+            "mastery_gained": float(row["gained"]), "new_mastered_facts": list(row["facts"]),
+            "active_seconds": max(0, int(active_s)), "paused_duration": session.paused_duration}
 
 
 async def finish_session(db: Database, cache: LearningCache, user_id: uuid.UUID,
@@ -304,14 +279,10 @@ async def finish_session(db: Database, cache: LearningCache, user_id: uuid.UUID,
     async with db.engine.begin() as conn:
         await conn.execute(text(
             "UPDATE practice_sessions SET status = 'completed', end_time = :now, "
-            "total_duration = :minutes, questions_answered = :answered, correct_answers = :correct, "
-            "accuracy = :accuracy, average_response_time = :avg, mastery_gained = :gained, "
-            "new_mastered_facts = :facts, current_question_index = :answered "
+            "total_duration = :minutes, current_question_index = :answered "
             "WHERE id = :s AND status <> 'completed'"),
-            {"now": now, "minutes": summary["active_seconds"] // 60, "answered": summary["questions_answered"],
-             "correct": summary["correct_answers"], "accuracy": summary["accuracy"],
-             "avg": summary["average_response_time"], "gained": summary["mastery_gained"],
-             "facts": summary["new_mastered_facts"], "s": session.id})
+            {"now": now, "minutes": summary["active_seconds"] // 60,
+             "answered": summary["questions_answered"], "s": session.id})
     summary["status"] = "completed"
     if session.mode == "placement":
         summary["placed_out_sections"] = placed

@@ -1,0 +1,265 @@
+"""HTTP for the learning side: student sign-in, tracks, progress, grids, solo practice.
+
+Handlers parse, authorise, call one persistence function and reply (docs/practice.md).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+from sqlalchemy import text
+
+from persistence.accounts import issue_student_token, student_for_key
+from persistence.curriculum import grid, practice, progress
+from persistence.curriculum.after_commit import CurriculumAfterCommit
+from persistence.curriculum.cache import LearningCache
+from server import app_keys
+from server.curriculum_auth import (
+    ApiError,
+    authorize_class,
+    authorize_student_data,
+    parse_uuid,
+    principal,
+)
+from server.errors import error_response
+
+OPERATIONS = ("+", "-", "×", "÷")
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def _now(request: web.Request) -> dt.datetime:
+    return request.app[app_keys.CLOCK]()
+
+
+def _db(request: web.Request):
+    return request.app[app_keys.DATABASE]
+
+
+def _cache(request: web.Request) -> LearningCache:
+    return request.app[app_keys.LEARNING_CACHE]
+
+
+def _json(body, status: int = 200) -> web.Response:
+    return web.json_response(body, status=status, dumps=_dumps)
+
+
+def _dumps(value) -> str:
+    import json
+
+    def default(v):
+        if isinstance(v, uuid.UUID):
+            return str(v)
+        if hasattr(v, "isoformat"):
+            return v.isoformat()
+        return float(v)
+
+    return json.dumps(value, default=default)
+
+
+async def _body(request: web.Request) -> dict:
+    try:
+        body = await request.json()
+    except ValueError:
+        raise ApiError(400, "invalid_json", "The body must be a JSON object.") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_json", "The body must be a JSON object.")
+    return body
+
+
+@web.middleware
+async def curriculum_errors(request: web.Request, handler):
+    try:
+        return await handler(request)
+    except (ApiError, practice.PracticeError) as exc:
+        return error_response(exc.status, exc.code, exc.message)
+
+
+# --- sign-in ------------------------------------------------------------------------------
+
+
+async def student_session(request: web.Request) -> web.Response:
+    body = await _body(request)
+    key = body.get("student_key")
+    student = await student_for_key(_db(request), key) if isinstance(key, str) else None
+    if student is None:
+        raise ApiError(401, "invalid_student_key", "No student has that key.")
+    settings = request.app[app_keys.SETTINGS]
+    token = await issue_student_token(_db(request), student, ttl_hours=settings.token_ttl_hours)
+    return _json({"token": token, "user_id": student.user_id, "display_name": student.display_name,
+                  "class_id": student.class_id}, 201)
+
+
+# --- tracks, progress, stats, grid ----------------------------------------------------------
+
+
+async def list_tracks(request: web.Request) -> web.Response:
+    user_id = parse_uuid(request.match_info["user_id"], "user_id")
+    await authorize_student_data(request, user_id)
+    return _json({"tracks": await progress.track_overview(_db(request), user_id)})
+
+
+async def get_track_progress(request: web.Request) -> web.Response:
+    user_id = parse_uuid(request.match_info["user_id"], "user_id")
+    track_id = parse_uuid(request.match_info["track_id"], "track_id")
+    await authorize_student_data(request, user_id)
+    body = await _cache(request).track_progress(
+        user_id, track_id, lambda: progress.track_progress(_db(request), user_id, track_id))
+    if body is None:
+        raise ApiError(404, "track_not_found", "No such learning track.")
+    return _json(body)
+
+
+async def _load_stats(request: web.Request, user_id: uuid.UUID) -> dict:
+    async with _db(request).engine.connect() as conn:
+        row = (await conn.execute(text("SELECT * FROM user_statistics WHERE user_id = :u"),
+                                  {"u": user_id})).mappings().first()
+    return {"user_id": str(user_id), "statistics": dict(row) if row else None}
+
+
+async def get_stats(request: web.Request) -> web.Response:
+    user_id = parse_uuid(request.match_info["user_id"], "user_id")
+    await authorize_student_data(request, user_id)
+    return _json(await _cache(request).user_stats(user_id, lambda: _load_stats(request, user_id)))
+
+
+async def _grid_params(request: web.Request) -> tuple[uuid.UUID, str]:
+    track_id = parse_uuid(request.query.get("track_id"), "track_id")
+    operations = await grid.track_operations(_db(request), track_id)
+    if operations is None:
+        raise ApiError(404, "track_not_found", "No such learning track.")
+    operation = request.query.get("operation") or (operations[0] if len(operations) == 1 else None)
+    if operation not in OPERATIONS or operation not in operations:
+        raise ApiError(400, "invalid_operation",
+                       f"operation must be one of this track's: {' '.join(operations)}.")
+    return track_id, operation
+
+
+async def get_user_grid(request: web.Request) -> web.Response:
+    user_id = parse_uuid(request.match_info["user_id"], "user_id")
+    await authorize_student_data(request, user_id)
+    track_id, operation = await _grid_params(request)
+    body = await _cache(request).grid(
+        user_id, track_id, operation,
+        lambda: grid.student_grid(_db(request), user_id, track_id, operation))
+    return _json(body)
+
+
+async def get_class_grid(request: web.Request) -> web.Response:
+    class_id = parse_uuid(request.match_info["class_id"], "class_id")
+    await authorize_class(request, class_id)
+    track_id, operation = await _grid_params(request)
+    return _json(await grid.class_grid(_db(request), class_id, track_id, operation))
+
+
+async def get_daily_goal(request: web.Request) -> web.Response:
+    user_id = parse_uuid(request.match_info["user_id"], "user_id")
+    await authorize_student_data(request, user_id)
+    return _json(await practice.daily_goal(_db(request), user_id, _now(request).date()))
+
+
+# --- solo practice (the signed-in student only) ---------------------------------------------
+
+
+async def _student(request: web.Request) -> uuid.UUID:
+    user_id, role = await principal(request)
+    if role == "teacher":
+        raise ApiError(403, "students_only", "Solo practice is for students.")
+    return user_id
+
+
+def _session_id(request: web.Request) -> uuid.UUID:
+    return parse_uuid(request.match_info["session_id"], "session_id")
+
+
+async def start_practice(request: web.Request) -> web.Response:
+    user_id = await _student(request)
+    body = await _body(request)
+    track_id = parse_uuid(body.get("track_id"), "track_id")
+    mode = body.get("mode", "practice")
+    result = await practice.start_session(_db(request), _cache(request), user_id, track_id,
+                                          mode if isinstance(mode, str) else "", _now(request))
+    return _json(result, 201)
+
+
+async def next_question(request: web.Request) -> web.Response:
+    user_id = await _student(request)
+    return _json(await practice.next_question(_db(request), _cache(request), user_id,
+                                              _session_id(request), _now(request).date()))
+
+
+async def answer(request: web.Request) -> web.Response:
+    user_id = await _student(request)
+    body = await _body(request)
+    result = await practice.submit_answer(
+        _db(request), _cache(request), request.app[app_keys.ANSWER_WRITER], user_id,
+        _session_id(request), attempt_id=parse_uuid(body.get("attempt_id"), "attempt_id"),
+        question_id=parse_uuid(body.get("question_id"), "question_id"),
+        raw_input=body.get("answer"), response_time_ms=body.get("response_time_ms"),
+        now=_now(request))
+    return _json(result)
+
+
+async def pause(request: web.Request) -> web.Response:
+    user_id = await _student(request)
+    return _json(await practice.pause_session(_db(request), user_id, _session_id(request), _now(request)))
+
+
+async def resume(request: web.Request) -> web.Response:
+    user_id = await _student(request)
+    return _json(await practice.resume_session(_db(request), user_id, _session_id(request), _now(request)))
+
+
+async def finish(request: web.Request) -> web.Response:
+    user_id = await _student(request)
+    return _json(await practice.finish_session(_db(request), _cache(request), user_id,
+                                               _session_id(request), _now(request)))
+
+
+async def summary(request: web.Request) -> web.Response:
+    user_id = await _student(request)
+    return _json(await practice.session_summary(_db(request), user_id, _session_id(request),
+                                                _now(request)))
+
+
+# --- wiring -------------------------------------------------------------------------------
+
+
+async def curriculum_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The learning cache, and the after-commit hook on the answer writer (when present).
+
+    Append after the Redis, database and answer-writer contexts."""
+    settings = app[app_keys.SETTINGS]
+    cache = LearningCache(app[app_keys.REDIS], settings.redis_prefix)
+    app[app_keys.LEARNING_CACHE] = cache
+    writer_key = getattr(app_keys, "ANSWER_WRITER", None)
+    if writer_key is not None and writer_key in app:
+        app[writer_key].add_after_commit_hook(CurriculumAfterCommit(app[app_keys.DATABASE], cache))
+    yield
+
+
+def setup_curriculum(app: web.Application) -> None:
+    if app_keys.CLOCK not in app:
+        app[app_keys.CLOCK] = utc_now
+    app.middlewares.append(curriculum_errors)
+    app.cleanup_ctx.append(curriculum_ctx)
+    r = app.router
+    r.add_post("/api/students/session", student_session)
+    r.add_get("/api/users/{user_id}/tracks", list_tracks)
+    r.add_get("/api/users/{user_id}/tracks/{track_id}/progress", get_track_progress)
+    r.add_get("/api/users/{user_id}/stats", get_stats)
+    r.add_get("/api/users/{user_id}/grid", get_user_grid)
+    r.add_get("/api/users/{user_id}/daily-goal", get_daily_goal)
+    r.add_get("/api/classes/{class_id}/grid", get_class_grid)
+    r.add_post("/api/practice/sessions", start_practice)
+    r.add_get("/api/practice/sessions/{session_id}/next", next_question)
+    r.add_post("/api/practice/sessions/{session_id}/answers", answer)
+    r.add_post("/api/practice/sessions/{session_id}/pause", pause)
+    r.add_post("/api/practice/sessions/{session_id}/resume", resume)
+    r.add_post("/api/practice/sessions/{session_id}/finish", finish)
+    r.add_get("/api/practice/sessions/{session_id}/summary", summary)
