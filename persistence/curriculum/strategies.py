@@ -82,7 +82,8 @@ def _times(n: int, k: int) -> tuple[str, str, str]:
         return ("times-zero", "Any number of groups of nothing is nothing.",
                 f"{n} × 0 = 0: any number of groups of nothing is nothing.")
     if k == 1:
-        return "times-one", "One group of a number is the number.", f"One group of {n} is {n}, so {n} × 1 = {n}."
+        return ("times-one", "One group of a number is the number.",
+                f"One group of {n} is {n}, so {n} × 1 = {n}.")
     if k == 10:
         return "times-ten", f"×10: {n} tens.", f"{n} tens are {p}."
     if k == 2:

@@ -100,12 +100,13 @@ async def test_a_student_signs_in_with_their_key_and_reads_their_grid(client, cl
         tried = f["total_attempts"] or 0
         assert cell["accuracy"] == (round(f["correct_attempts"] * 100 / tried, 2) if tried else 0)
         assert cell["last_response_time"] == f["last_response_time"]
-    tried = [c for c in grid["cells"] if c["question_id"] == str(ids[20])][0]
+    tried = next(c for c in grid["cells"] if c["question_id"] == str(ids[20]))
     assert tried["accuracy"] == 75.0 and tried["fluency_level"] == "learning"
 
 
 async def test_students_read_only_their_own_data_and_teachers_only_their_classes(client, clean_db):
-    teacher, other_teacher = await make_user(clean_db, role="teacher"), await make_user(clean_db, role="teacher")
+    teacher = await make_user(clean_db, role="teacher")
+    other_teacher = await make_user(clean_db, role="teacher")
     alice, bob, carol = await make_user(clean_db), await make_user(clean_db), await make_user(clean_db)
     mine = await _class_with(clean_db, teacher, [alice, bob])
     theirs = await _class_with(clean_db, other_teacher, [carol])

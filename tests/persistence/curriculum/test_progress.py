@@ -89,7 +89,8 @@ async def test_total_time_spent_is_the_sum_of_answer_times_in_whole_minutes(clea
                 "INSERT INTO answer_attempts (question_id, user_id, session_id, user_answer, "
                 "is_correct, correct_answer, response_time, input_method, attempt_number, "
                 "attempt_id, timestamp) VALUES (:q, :u, :s, 1, true, 1, 45000, 'keyboard', 1, "
-                "gen_random_uuid(), :t)"), {"q": q, "u": user, "s": session, "t": NOW + dt.timedelta(seconds=i)})
+                "gen_random_uuid(), :t)"),
+                {"q": q, "u": user, "s": session, "t": NOW + dt.timedelta(seconds=i)})
     await refresh_after_answers(clean_db, [(user, q) for q in section[:5]], NOW)
     progress = await track_progress(clean_db, user, ADD10)
     assert progress["total_time_spent"] == 3  # 225 s

@@ -11,6 +11,11 @@ from tests.persistence.curriculum.helpers import set_progress, track_question_id
 from tests.support.factories import make_user
 
 TODAY = dt.date(2026, 3, 10)
+
+
+def days(n: int) -> dt.timedelta:
+    return dt.timedelta(days=n)
+
 TRACK = track_id("addition-10")
 
 
@@ -30,19 +35,19 @@ async def test_due_reviews_come_first_then_weakest_then_new(clean_db):
     ids = await track_question_ids(clean_db, TRACK)
     # ids[0..1] mastered and not due; ids[2] weak (1 of 4 right); ids[3] weaker (0 of 3);
     # ids[4] mastered but due yesterday; ids[5] due two days ago.
-    await set_progress(clean_db, user, ids[0], total=3, correct=3, avg_ms=1500, next_review=TODAY + dt.timedelta(days=3))
-    await set_progress(clean_db, user, ids[1], total=3, correct=3, avg_ms=1500, next_review=TODAY + dt.timedelta(days=1))
-    await set_progress(clean_db, user, ids[2], total=4, correct=1, avg_ms=5000, next_review=TODAY + dt.timedelta(days=1))
-    await set_progress(clean_db, user, ids[3], total=3, correct=0, avg_ms=5000, next_review=TODAY + dt.timedelta(days=1))
-    await set_progress(clean_db, user, ids[4], total=3, correct=3, avg_ms=1500, next_review=TODAY - dt.timedelta(days=1))
-    await set_progress(clean_db, user, ids[5], total=3, correct=3, avg_ms=1500, next_review=TODAY - dt.timedelta(days=2))
+    await set_progress(clean_db, user, ids[0], total=3, correct=3, avg_ms=1500, next_review=TODAY + days(3))
+    await set_progress(clean_db, user, ids[1], total=3, correct=3, avg_ms=1500, next_review=TODAY + days(1))
+    await set_progress(clean_db, user, ids[2], total=4, correct=1, avg_ms=5000, next_review=TODAY + days(1))
+    await set_progress(clean_db, user, ids[3], total=3, correct=0, avg_ms=5000, next_review=TODAY + days(1))
+    await set_progress(clean_db, user, ids[4], total=3, correct=3, avg_ms=1500, next_review=TODAY - days(1))
+    await set_progress(clean_db, user, ids[5], total=3, correct=3, avg_ms=1500, next_review=TODAY - days(2))
 
     order, last = [], None
     for _ in range(5):
         choice = await choose_next_fact(clean_db, user, TRACK, last, TODAY)
         order.append((ids.index(choice.question_id), choice.reason))
         await set_progress(clean_db, user, choice.question_id, total=5, correct=5, avg_ms=1500,
-                           next_review=TODAY + dt.timedelta(days=1))
+                           next_review=TODAY + days(1))
         last = choice.question_id
     assert order == [(5, "due_review"), (4, "due_review"), (3, "weakest"), (2, "weakest"), (6, "new")]
 
@@ -53,7 +58,7 @@ async def test_the_same_fact_never_comes_twice_in_a_row(clean_db):
     ids = await track_question_ids(clean_db, TRACK)
     # Only one fact is due and one is weak: excluding the due one must fall through to the weak.
     await set_progress(clean_db, user, ids[7], total=2, correct=2, avg_ms=1500, next_review=TODAY)
-    await set_progress(clean_db, user, ids[8], total=2, correct=0, avg_ms=4000, next_review=TODAY + dt.timedelta(days=1))
+    await set_progress(clean_db, user, ids[8], total=2, correct=0, avg_ms=4000, next_review=TODAY + days(1))
     due = await choose_next_fact(clean_db, user, TRACK, None, TODAY)
     assert due.question_id == ids[7]
     after = await choose_next_fact(clean_db, user, TRACK, ids[7], TODAY)
@@ -70,8 +75,7 @@ async def test_review_mode_offers_only_due_facts(clean_db):
     assert choice.question_id == ids[10]
     assert await choose_next_fact(clean_db, user, TRACK, ids[10], TODAY, due_only=True) is None
     # A day earlier it was not due yet.
-    assert await choose_next_fact(clean_db, user, TRACK, None, TODAY - dt.timedelta(days=1),
-                                  due_only=True) is None
+    assert await choose_next_fact(clean_db, user, TRACK, None, TODAY - days(1), due_only=True) is None
 
 
 async def test_a_placement_quiz_samples_every_section_up_to_its_hardest_fact(clean_db):
