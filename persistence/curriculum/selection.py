@@ -20,30 +20,44 @@ from persistence.database import Database
 # accurately (the trigger's 'not_started', 'learning' and 'accuracy' levels).
 WEAK_BELOW = Decimal("0.60")
 
-TIER_DUE, TIER_WEAK, TIER_NEW, TIER_REFRESH = 1, 2, 3, 4
-REASONS = {TIER_DUE: "due_review", TIER_WEAK: "weakest", TIER_NEW: "new", TIER_REFRESH: "refresh"}
+TIER_DUE, TIER_WEAK, TIER_NEW, TIER_STRENGTHEN, TIER_NEW_PLACED, TIER_REFRESH = 1, 2, 3, 4, 5, 6
+REASONS = {TIER_DUE: "due_review", TIER_WEAK: "weakest", TIER_NEW: "new",
+           TIER_STRENGTHEN: "strengthen", TIER_NEW_PLACED: "new", TIER_REFRESH: "refresh"}
 
+# One row per candidate fact, ranked by tier, then within the tier. "Open" sections are those
+# this student has not completed; facts of sections they completed (by practice or by a
+# placement quiz) are new only after the open ones are done.
 _CANDIDATES = """
+WITH finished AS (
+    SELECT DISTINCT unnest(s.question_ids) AS question_id
+    FROM track_sections s
+    JOIN user_section_progress usp
+        ON usp.section_id = s.id AND usp.user_id = :user_id AND usp.is_completed
+    WHERE s.track_id = :track_id
+)
 SELECT q.id, q.operand1, q.operand2, q.operation, q.correct_answer, q.hint, q.explanation,
        q.display_format, q.sequence_number,
        CASE WHEN qp.next_review_date <= :today THEN 1
             WHEN COALESCE(qp.total_attempts, 0) > 0 AND qp.mastery < :weak_below THEN 2
-            WHEN COALESCE(qp.total_attempts, 0) = 0 THEN 3
-            ELSE 4 END AS tier
+            WHEN COALESCE(qp.total_attempts, 0) = 0 AND f.question_id IS NULL THEN 3
+            WHEN qp.mastery < 1 AND f.question_id IS NULL THEN 4
+            WHEN COALESCE(qp.total_attempts, 0) = 0 THEN 5
+            ELSE 6 END AS tier
 FROM questions q
 LEFT JOIN question_progress qp ON qp.question_id = q.id AND qp.user_id = :user_id
+LEFT JOIN finished f ON f.question_id = q.id
 WHERE q.track_id = :track_id
   AND (CAST(:exclude AS uuid) IS NULL OR q.id <> CAST(:exclude AS uuid))
   {only}
 ORDER BY tier,
-         -- due: the longest overdue first, then the least mastered
+         -- due: the longest overdue first
          CASE WHEN qp.next_review_date <= :today THEN qp.next_review_date END,
-         -- weak and refresh: the least mastered, the least accurate, the longest unseen
+         -- tried facts: the least mastered, the least accurate, the longest unseen
          CASE WHEN COALESCE(qp.total_attempts, 0) > 0 THEN qp.mastery END,
          CASE WHEN COALESCE(qp.total_attempts, 0) > 0
               THEN qp.correct_attempts::float / qp.total_attempts END,
          qp.last_attempt_date NULLS FIRST,
-         -- new: in track order
+         -- new facts: in track order
          q.sequence_number
 LIMIT 1
 """
@@ -60,7 +74,7 @@ class NextFact:
     explanation: str | None
     display_format: str | None
     sequence_number: int
-    reason: str  # due_review | weakest | new | refresh
+    reason: str  # due_review | weakest | new | strengthen | refresh
 
 
 async def choose_next_fact_in(conn: AsyncConnection, user_id: uuid.UUID, track_id: uuid.UUID,
@@ -83,9 +97,11 @@ async def choose_next_fact(db: Database, user_id: uuid.UUID, track_id: uuid.UUID
     """The fact this student should practise next in this track, never exclude_question_id.
 
     Due reviews (next_review_date on or before `today`) first, longest overdue first; then
-    the weakest facts they have tried; then new facts in track order; when none of those
-    remain, the least mastered fact, so practice never runs dry. None only when the track
-    has no other fact (or, with due_only, nothing is due).
+    the weakest facts they have tried (mastery below WEAK_BELOW); then new facts in track
+    order, those of sections the student has not completed first; between the two kinds of
+    new facts, the not-yet-mastered facts of open sections ("strengthen"); at last the least
+    mastered fact ("refresh"), so practice never runs dry. None only when the track has no
+    other fact (or, with due_only, nothing is due).
     """
     async with db.engine.connect() as conn:
         return await choose_next_fact_in(conn, user_id, track_id, exclude_question_id, today,

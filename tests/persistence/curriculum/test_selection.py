@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from sqlalchemy import text
+
 from persistence.curriculum.catalog import track_id
+from persistence.curriculum.progress import complete_sections_by_placement
 from persistence.curriculum.seed import seed_curriculum
 from persistence.curriculum.selection import choose_next_fact, placement_facts
-from tests.persistence.curriculum.helpers import set_progress, track_question_ids
+from tests.persistence.curriculum.helpers import section_question_ids, set_progress, track_question_ids
 from tests.support.factories import make_user
 
 TODAY = dt.date(2026, 3, 10)
@@ -85,3 +88,25 @@ async def test_a_placement_quiz_samples_every_section_up_to_its_hardest_fact(cle
     assert len(set(sections)) == 6 and len(quiz) == 18
     assert sections == sorted(sections, key=sections.index)  # grouped, in section order
     assert len({item["question_id"] for item in quiz}) == 18
+
+
+async def test_open_sections_come_before_sections_already_completed(clean_db):
+    await seed_curriculum(clean_db)
+    user = await make_user(clean_db)
+    sections = await section_question_ids(clean_db, TRACK)
+    async with clean_db.engine.connect() as conn:
+        first_section = await conn.scalar(text(
+            "SELECT id FROM track_sections WHERE track_id = :t AND sequence_number = 1"), {"t": TRACK})
+    await complete_sections_by_placement(clean_db, user, TRACK, [first_section],
+                                         dt.datetime(2026, 3, 10, 9))
+    choice = await choose_next_fact(clean_db, user, TRACK, None, TODAY)
+    assert (choice.question_id, choice.reason) == (sections[1][0], "new")
+    # A fact tried but not mastered in an open section comes before new facts of a completed one.
+    for q in sections[1] + sections[2] + sections[3]:
+        await set_progress(clean_db, user, q, total=1, correct=1, avg_ms=1000, next_review=TODAY + days(1))
+    await set_progress(clean_db, user, sections[3][0], total=1, correct=1, avg_ms=4000,
+                       next_review=TODAY + days(1))
+    choice = await choose_next_fact(clean_db, user, TRACK, None, TODAY)
+    assert (choice.question_id, choice.reason) == (sections[3][0], "strengthen")
+    choice = await choose_next_fact(clean_db, user, TRACK, sections[3][0], TODAY)
+    assert (choice.question_id, choice.reason) == (sections[0][0], "new")
