@@ -110,7 +110,7 @@ async def _answered(conn, session_id: uuid.UUID) -> list[tuple[uuid.UUID, bool, 
     rows = await conn.execute(text(
         "SELECT question_id, is_correct, response_time FROM answer_attempts "
         "WHERE session_id = :s ORDER BY timestamp, id"), {"s": session_id})
-    return list(rows.tuples())
+    return [tuple(r) for r in rows.all()]
 
 
 def _public_question(question_id: str, fact: dict, index: int, reason: str, show_hint: bool) -> dict:
@@ -138,8 +138,9 @@ async def next_question(db: Database, cache: LearningCache, user_id: uuid.UUID,
                     return {"question": _public_question(qid, facts[qid], len(answered), "placement",
                                                          False), "finished": False}
             return {"question": None, "finished": True}
-        last = answered[-1][0] if answered else None
-        choice = await choose_next_fact_in(conn, user_id, _track_of(session), last, today,
+        last = session.config.get("last_question_id")
+        choice = await choose_next_fact_in(conn, user_id, _track_of(session),
+                                           uuid.UUID(last) if last else None, today,
                                            due_only=session.mode == "review")
     if choice is None:
         return {"question": None, "finished": True}
@@ -189,6 +190,15 @@ async def submit_answer(db: Database, cache: LearningCache, writer, user_id: uui
         outcome = await writer.submit(attempt)
     except AttemptRejected as exc:
         raise PracticeError(409, exc.code, exc.message) from None
+    if not outcome.duplicate:
+        # Which fact came last decides what may come next (never the same twice in a row);
+        # answer timestamps can tie, so the session keeps it explicitly.
+        async with db.engine.begin() as conn:
+            await conn.execute(text(
+                "UPDATE practice_sessions SET current_question_index = "
+                "COALESCE(current_question_index, 0) + 1, config = jsonb_set(config, "
+                "'{last_question_id}', to_jsonb(CAST(:q AS text))) WHERE id = :s"),
+                {"q": str(question_id), "s": session.id})
     # Track progress and the caches were refreshed by the writer's after-commit hook
     # (CurriculumAfterCommit) before submit() returned, so the student's next read is fresh.
     result = {"attempt_id": str(attempt_id), "is_correct": outcome.is_correct,

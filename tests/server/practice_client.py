@@ -42,7 +42,8 @@ async def enrol(db, *students) -> tuple[uuid.UUID, uuid.UUID, dict[uuid.UUID, st
             keys[student] = secrets.token_hex(4).upper()
             await conn.execute(text(
                 "INSERT INTO class_students (class_id, user_id, display_name, student_key) "
-                "VALUES (:c, :u, :n, :k)"), {"c": class_id, "u": student, "n": f"Kid {i}", "k": keys[student]})
+                "VALUES (:c, :u, :n, :k)"),
+                {"c": class_id, "u": student, "n": f"Kid {i}", "k": keys[student]})
     return teacher, class_id, keys
 
 
@@ -92,7 +93,7 @@ class Student:
 
     async def tracks(self) -> dict:
         body = await self.call("GET", f"/api/users/{self.user_id}/tracks")
-        return {t["id"]: t for t in body["tracks"]}
+        return {uuid.UUID(t["id"]): t for t in body["tracks"]}
 
     async def progress(self, track_id) -> dict:
         return await self.call("GET", f"/api/users/{self.user_id}/tracks/{track_id}/progress")

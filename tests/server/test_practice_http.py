@@ -4,6 +4,7 @@ summaries, daily goal, and bad input answered with clear errors."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import uuid
 
 import pytest
@@ -46,13 +47,14 @@ async def test_a_practice_session_end_to_end(app_client, clean_db):
         question = (await alice.next(session))["question"]
         assert question["reason"] == "new" and question["hint"]
         served.append(question["question_id"])
-        result = await alice.answer(session, question, correct=i != 2, ms=1200)
-        assert result["is_correct"] is (i != 2)
-        assert (result["explanation"] is None) is (i != 2)
+        result = await alice.answer(session, question, correct=i != 4, ms=1200)
+        assert result["is_correct"] is (i != 4)
+        assert (result["explanation"] is None) is (i != 4)
         clock.advance(seconds=5)
-    assert all(a != b for a, b in zip(served, served[1:], strict=False))
-    # The wrong one is now the weakest: it comes back, but not straight after itself.
-    assert (await alice.next(session))["question"]["question_id"] == served[2]
+    assert all(a != b for a, b in itertools.pairwise(served))
+    # The wrong one (answered 5th) is the weakest: it comes back, but not straight after itself.
+    comeback = (await alice.next(session))["question"]
+    assert (comeback["question_id"], comeback["reason"]) == (served[4], "weakest")
 
     await alice.call("POST", f"/api/practice/sessions/{session}/pause")
     paused = await alice.call("GET", f"/api/practice/sessions/{session}/next", expect=409)
