@@ -23,6 +23,8 @@ WITH grid_data AS (
         AND qp.user_id = :user_id
     WHERE q.track_id = :track_id
         AND q.operation = :operation
+        -- Only two-operand facts have a cell; this also lets idx_track_fact serve the query.
+        AND q.operand3 IS NULL
 )
 SELECT * FROM grid_data
 ORDER BY row, col
