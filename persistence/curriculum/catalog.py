@@ -197,7 +197,7 @@ TRACKS: tuple[TrackSpec, ...] = (
         {"operand1": [1, 10], "operand2": [1, 10], "result": [11, 20]},
         "#388E3C", "icons/tracks/addition.svg", ("addition-10",), lambda: _addition(11, 20),
         (SectionSpec("Doubles and near doubles", "doubles", _strategy("doubles", "near-doubles")),
-         SectionSpec("Make ten with 9", "make ten +9",
+         SectionSpec("Add 10 and 9", "+10 +9 make ten",
                      lambda f: 9 in (f.operand1, f.operand2) or 10 in (f.operand1, f.operand2)),
          SectionSpec("Make ten with 8, 7 and 6", "make ten +8 +7 +6", _any))),
     TrackSpec(

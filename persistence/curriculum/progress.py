@@ -102,9 +102,34 @@ async def track_overview(db: Database, user_id: uuid.UUID) -> list[dict]:
             " OR COALESCE(p.is_unlocked, false)) AS is_unlocked "
             "FROM learning_tracks t "
             "LEFT JOIN user_track_progress p ON p.track_id = t.id AND p.user_id = :u "
-            "WHERE EXISTS (SELECT 1 FROM track_sections s WHERE s.track_id = t.id) "
-            "ORDER BY t.grade_level, t.created_at, t.name"), {"u": user_id})
-        return [dict(r) for r in rows.mappings()]
+            "WHERE EXISTS (SELECT 1 FROM track_sections s WHERE s.track_id = t.id)"), {"u": user_id})
+        return in_learning_order([dict(r) for r in rows.mappings()])
+
+
+def _grade_rank(grade: str | None) -> int:
+    if grade is None:
+        return 99
+    if grade.upper() in ("PK", "PRE-K"):
+        return -1
+    if grade.upper() == "K":
+        return 0
+    return int(grade) if grade.isdigit() else 99
+
+
+def in_learning_order(tracks: list[dict]) -> list[dict]:
+    """Prerequisites before the tracks that need them; otherwise by grade, then name."""
+    remaining = sorted(tracks, key=lambda t: (_grade_rank(t["grade_level"]), t["name"]))
+    known = {t["id"] for t in tracks}
+    placed: list[dict] = []
+    done: set = set()
+    while remaining:
+        ready = next((t for t in remaining
+                      if all(p in done or p not in known for p in t["prerequisite_track_ids"] or [])),
+                     remaining[0])  # a prerequisite cycle cannot stall the listing
+        placed.append(ready)
+        done.add(ready["id"])
+        remaining.remove(ready)
+    return placed
 
 
 async def is_track_unlocked(conn: AsyncConnection, user_id: uuid.UUID, track_id: uuid.UUID) -> bool | None:

@@ -116,3 +116,12 @@ async def _section_id(db, track, sequence):
         return await conn.scalar(text(
             "SELECT id FROM track_sections WHERE track_id = :t AND sequence_number = :n"),
             {"t": track, "n": sequence})
+
+
+async def test_tracks_are_listed_prerequisites_first(clean_db):
+    await seed_curriculum(clean_db)
+    user = await make_user(clean_db)
+    names = [t["name"] for t in await track_overview(clean_db, user)]
+    assert names == ["Addition within 10", "Subtraction within 10", "Addition within 20",
+                     "Subtraction within 20", "Multiplication to 12 × 12", "Division to 12 × 12",
+                     "Mixed review"]
