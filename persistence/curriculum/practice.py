@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import uuid
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import text
@@ -25,6 +26,10 @@ from persistence.database import Database
 MODES = ("practice", "review", "placement")
 MAX_RESPONSE_TIME_MS = 10 * 60 * 1000
 MAX_RAW_INPUT = 20
+# What a child types: "56", "-3", "2.5" or "2,5". No exponents, no NaN, fits DECIMAL(10,2).
+_ANSWER = re.compile(r"[+-]?[0-9]{1,8}(?:[.,][0-9]{1,2})?")
+# The writer's rejections as HTTP statuses: bad input, storage trouble (retry), or a conflict.
+_REJECTION_STATUS = {"invalid_attempt": 400, "storage_unavailable": 503, "writer_stopped": 503}
 # A placement section is passed when every sampled fact is right within this time: fluent.
 PLACEMENT_FLUENT_MS = 3000
 
@@ -153,15 +158,10 @@ def parse_answer(raw_input: Any) -> Decimal:
     if isinstance(raw_input, bool) or not isinstance(raw_input, (str, int)):
         raise PracticeError(400, "invalid_answer", "answer must be a number typed as text.")
     raw = str(raw_input).strip()
-    if not raw or len(raw) > MAX_RAW_INPUT:
-        raise PracticeError(400, "invalid_answer", "answer must be 1 to 20 characters.")
-    try:
-        value = Decimal(raw.replace(",", "."))
-    except InvalidOperation:
-        raise PracticeError(400, "invalid_answer", "answer is not a number.") from None
-    if not value.is_finite() or abs(value) >= Decimal("1e8"):
-        raise PracticeError(400, "invalid_answer", "answer is out of range.")
-    return value.quantize(Decimal("0.01"))
+    if len(raw) > MAX_RAW_INPUT or not _ANSWER.fullmatch(raw):
+        raise PracticeError(400, "invalid_answer",
+                            "answer must be a number: digits, an optional sign, at most two decimals.")
+    return Decimal(raw.replace(",", ".")).quantize(Decimal("0.01"))
 
 
 async def submit_answer(db: Database, cache: LearningCache, writer, user_id: uuid.UUID,
@@ -189,7 +189,7 @@ async def submit_answer(db: Database, cache: LearningCache, writer, user_id: uui
     try:
         outcome = await writer.submit(attempt)
     except AttemptRejected as exc:
-        raise PracticeError(409, exc.code, exc.message) from None
+        raise PracticeError(_REJECTION_STATUS.get(exc.code, 409), exc.code, exc.message) from None
     if not outcome.duplicate:
         # Which fact came last decides what may come next (never the same twice in a row);
         # answer timestamps can tie, so the session keeps it explicitly.
