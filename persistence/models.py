@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     ARRAY,
     CHAR,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -469,6 +470,7 @@ class UserSectionProgress(Base):
     average_mastery: Mapped[Decimal] = mapped_column(Numeric(3, 2), server_default=text("0.00"))
     accuracy: Mapped[Decimal] = mapped_column(Numeric(5, 2), server_default=text("0.00"))
     mastered_questions: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    total_response_time: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     is_completed: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     completion_date: Mapped[dt.datetime | None] = mapped_column()
     source: Mapped[str | None] = mapped_column(String(20))

@@ -42,17 +42,20 @@ async def tracks_of_questions(conn: AsyncConnection, question_ids: Iterable[uuid
     return dict(rows.all())
 
 
-async def refresh_in(conn: AsyncConnection, pairs: set[tuple[uuid.UUID, uuid.UUID]],
-                     now: dt.datetime) -> list[Unlocked]:
-    """Recompute the given (user_id, track_id) pairs inside the caller's transaction."""
-    if not pairs:
+async def refresh_in(conn: AsyncConnection, answers: list[tuple[uuid.UUID, uuid.UUID]],
+                     tracks: set[tuple[uuid.UUID, uuid.UUID]], now: dt.datetime) -> list[Unlocked]:
+    """Recompute inside the caller's transaction: the sections holding the answered facts
+    (answers: (user_id, question_id)), then the (user_id, track_id) pairs in `tracks`."""
+    if not tracks:
         return []
-    ordered = sorted(pairs)
+    ordered = sorted(tracks)
     users = [u for u, _ in ordered]
-    params = {"user_ids": users, "track_ids": [t for _, t in ordered], "now": now}
     await conn.execute(_LOCK_STUDENTS, {"user_ids": users})
-    await conn.execute(text(_SECTION_PROGRESS), params)
-    await conn.execute(text(_TRACK_PROGRESS), params)
+    if answers:
+        await conn.execute(text(_SECTION_PROGRESS), {
+            "user_ids": [u for u, _ in answers], "question_ids": [q for _, q in answers], "now": now})
+    await conn.execute(text(_TRACK_PROGRESS), {
+        "user_ids": users, "track_ids": [t for _, t in ordered], "now": now})
     unlocked = await conn.execute(text(_UNLOCK_TRACKS), {"user_ids": users})
     return [Unlocked(u, t) for u, t in unlocked.all()]
 
@@ -60,13 +63,13 @@ async def refresh_in(conn: AsyncConnection, pairs: set[tuple[uuid.UUID, uuid.UUI
 async def refresh_after_answers(db: Database, answers: Iterable[tuple[uuid.UUID, uuid.UUID]],
                                 now: dt.datetime) -> list[Unlocked]:
     """answers: (user_id, question_id) of committed attempts. Returns tracks newly unlocked."""
-    answers = list(answers)
+    answers = sorted(set(answers))
     if not answers:
         return []
     async with db.engine.begin() as conn:
         track_of = await tracks_of_questions(conn, (q for _, q in answers))
-        pairs = {(u, track_of[q]) for u, q in answers if q in track_of}
-        return await refresh_in(conn, pairs, now)
+        in_tracks = [(u, q) for u, q in answers if q in track_of]
+        return await refresh_in(conn, in_tracks, {(u, track_of[q]) for u, q in in_tracks}, now)
 
 
 async def complete_sections_by_placement(db: Database, user_id: uuid.UUID, track_id: uuid.UUID,
@@ -83,7 +86,7 @@ async def complete_sections_by_placement(db: Database, user_id: uuid.UUID, track
                 "completion_date = COALESCE(usp.completion_date, EXCLUDED.completion_date), "
                 "source = COALESCE(usp.source, EXCLUDED.source), updated_at = EXCLUDED.updated_at"),
                 {"u": user_id, "t": track_id, "s": section_ids, "now": now})
-        return await refresh_in(conn, {(user_id, track_id)}, now)
+        return await refresh_in(conn, [], {(user_id, track_id)}, now)
 
 
 # --- reads --------------------------------------------------------------------------------

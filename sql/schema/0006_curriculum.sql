@@ -11,6 +11,9 @@ CREATE TABLE user_section_progress (
     average_mastery DECIMAL(3,2) NOT NULL DEFAULT 0.00,
     accuracy DECIMAL(5,2) NOT NULL DEFAULT 0.00,
     mastered_questions INTEGER NOT NULL DEFAULT 0,
+    -- ms, the sum of the student's answer times on the section's facts (exact; the track's
+    -- total_time_spent in minutes is derived from these).
+    total_response_time BIGINT NOT NULL DEFAULT 0,
     is_completed BOOLEAN NOT NULL DEFAULT false,
     completion_date TIMESTAMP,
     source VARCHAR(20) CHECK (source IN ('practice', 'placement')),
