@@ -1,0 +1,160 @@
+"""POST /api/rooms, GET /api/rooms, GET /api/rooms/{room_id}: a teacher's live rooms."""
+
+from __future__ import annotations
+
+import secrets
+import unicodedata
+import uuid
+from typing import Annotated, Literal
+from urllib.parse import urlencode
+
+from aiohttp import web
+from pydantic import AfterValidator, Field, model_validator
+
+from persistence.room_catalog import (
+    NoFreeCode,
+    RoomRecord,
+    RoomSpec,
+    create_room,
+    get_room,
+    rooms_of_teacher,
+    track_operations,
+)
+from server import app_keys
+from server.auth import require_teacher
+from server.errors import ApiError
+from server.request_body import Body, read_body
+from server.timestamps import epoch_ms
+
+# Without a track, a room practises facts whose operands lie in this range.
+DEFAULT_OPERANDS = (1, 10)
+
+
+def new_join_code() -> str:
+    """Six digits from the OS's CSPRNG: one code says nothing about any other."""
+    return f"{secrets.randbelow(1_000_000):06d}"
+
+
+def _title(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if any(unicodedata.category(ch).startswith("C") for ch in value):
+        raise ValueError("a title cannot contain control characters")
+    value = " ".join(value.split())
+    if len(value) > 100:
+        raise ValueError("a title has at most 100 characters")
+    return value or None
+
+
+Operand = Annotated[int, Field(ge=0, le=100)]
+
+
+class NewRoom(Body):
+    title: Annotated[str | None, AfterValidator(_title)] = None
+    operation: Literal["+", "-", "×", "÷"]
+    min_operand: Operand | None = None
+    max_operand: Operand | None = None
+    track_id: uuid.UUID | None = None
+    question_count: Annotated[int, Field(ge=1, le=100)]
+    time_limit_ms: Annotated[int, Field(ge=3000, le=120_000)]
+    auto_advance_ms: Annotated[int, Field(ge=1000, le=60_000)] | None = None
+
+    @model_validator(mode="after")
+    def _operand_range(self) -> NewRoom:
+        low, high = self.spec().min_operand, self.spec().max_operand
+        if low is not None and high is not None and low > high:
+            raise ValueError("min_operand must not be greater than max_operand")
+        return self
+
+    def spec(self) -> RoomSpec:
+        low, high = self.min_operand, self.max_operand
+        if self.track_id is None:
+            low = DEFAULT_OPERANDS[0] if low is None else low
+            high = DEFAULT_OPERANDS[1] if high is None else high
+        return RoomSpec(title=self.title, operation=self.operation, min_operand=low,
+                        max_operand=high, track_id=self.track_id,
+                        question_count=self.question_count, time_limit_ms=self.time_limit_ms,
+                        auto_advance_ms=self.auto_advance_ms)
+
+
+def public_base(request: web.Request) -> str:
+    configured = request.app[app_keys.SETTINGS].public_url
+    return configured.rstrip("/") if configured else f"{request.scheme}://{request.host}"
+
+
+def room_json(request: web.Request, room: RoomRecord) -> dict:
+    base = public_base(request)
+    return {
+        "room_id": str(room.id),
+        "code": room.code,
+        "screen_key": room.screen_key,
+        "join_url": f"{base}/join?{urlencode({'code': room.code})}",
+        "screen_url": f"{base}/screen?{urlencode({'code': room.code, 'key': room.screen_key})}",
+        "title": room.title,
+        "operation": room.operation,
+        "min_operand": room.min_operand,
+        "max_operand": room.max_operand,
+        "track_id": str(room.track_id) if room.track_id else None,
+        "question_count": room.question_count,
+        "time_limit_ms": room.time_limit_ms,
+        "auto_advance_ms": room.auto_advance_ms,
+        "scoring_mode": room.scoring_mode,
+        "status": room.status,
+        "player_count": room.player_count,
+        "created_at": epoch_ms(room.created_at),
+        "started_at": epoch_ms(room.started_at),
+        "finished_at": epoch_ms(room.finished_at),
+    }
+
+
+def path_uuid(request: web.Request, name: str, what: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(request.match_info[name])
+    except ValueError:
+        raise ApiError(404, "not_found", f"no such {what}") from None
+
+
+async def owned_room(request: web.Request) -> RoomRecord:
+    """The room named in the path if the caller owns it: 401, 404 or 403 otherwise."""
+    teacher_id = await require_teacher(request)
+    room = await get_room(request.app[app_keys.DATABASE], path_uuid(request, "room_id", "room"))
+    if room is None:
+        raise ApiError(404, "not_found", "no such room")
+    if room.teacher_id != teacher_id:
+        raise ApiError(403, "forbidden", "this room belongs to another teacher")
+    return room
+
+
+async def create(request: web.Request) -> web.Response:
+    teacher_id = await require_teacher(request)
+    body = await read_body(request, NewRoom)
+    db = request.app[app_keys.DATABASE]
+    if body.track_id is not None:
+        operations = await track_operations(db, body.track_id)
+        if operations is None:
+            raise ApiError(400, "invalid_payload", "track_id: no such track")
+        if operations and body.operation not in operations:
+            raise ApiError(400, "invalid_payload",
+                           f"track_id: this track does not practise {body.operation}")
+    try:
+        room = await create_room(db, teacher_id, body.spec(), screen_key=secrets.token_urlsafe(24),
+                                 make_code=new_join_code)
+    except NoFreeCode:
+        raise ApiError(503, "no_free_code", "no free join code; try again shortly") from None
+    return web.json_response(room_json(request, room), status=201)
+
+
+async def list_rooms(request: web.Request) -> web.Response:
+    teacher_id = await require_teacher(request)
+    rooms = await rooms_of_teacher(request.app[app_keys.DATABASE], teacher_id)
+    return web.json_response({"rooms": [room_json(request, room) for room in rooms]})
+
+
+async def show(request: web.Request) -> web.Response:
+    return web.json_response(room_json(request, await owned_room(request)))
+
+
+def setup_room_routes(app: web.Application) -> None:
+    app.router.add_post("/api/rooms", create)
+    app.router.add_get("/api/rooms", list_rooms)
+    app.router.add_get("/api/rooms/{room_id}", show)

@@ -1,0 +1,13 @@
+"""Every teacher-facing HTTP route: accounts, class rosters, rooms and their reports."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from server.api_accounts import setup_account_routes
+from server.api_rooms import setup_room_routes
+
+
+def setup_teacher_api(app: web.Application) -> None:
+    setup_account_routes(app)
+    setup_room_routes(app)
