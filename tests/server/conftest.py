@@ -27,7 +27,8 @@ def make_settings(database_url, redis_url, redis_prefix):
 
 
 @pytest.fixture
-def make_client(aiohttp_client, make_settings):
+def make_client(aiohttp_client, make_settings, redis):
+    # Depends on `redis` so the keys an app writes (login counters) are deleted after each test.
     async def make(app=None, **overrides):
         if app is None:
             app = create_app(make_settings(**overrides))
