@@ -23,7 +23,7 @@ from persistence.room_catalog import (
 from server import app_keys
 from server.auth import require_teacher
 from server.errors import ApiError
-from server.request_body import Body, read_body
+from server.request_body import Body, path_uuid, read_body
 from server.timestamps import epoch_ms
 
 # Without a track, a room practises facts whose operands lie in this range.
@@ -105,13 +105,6 @@ def room_json(request: web.Request, room: RoomRecord) -> dict:
         "started_at": epoch_ms(room.started_at),
         "finished_at": epoch_ms(room.finished_at),
     }
-
-
-def path_uuid(request: web.Request, name: str, what: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(request.match_info[name])
-    except ValueError:
-        raise ApiError(404, "not_found", f"no such {what}") from None
 
 
 async def owned_room(request: web.Request) -> RoomRecord:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import TypeVar
 
 from aiohttp import web
@@ -40,3 +41,11 @@ async def read_body(request: web.Request, model: type[BodyT]) -> BodyT:
         return model.model_validate_json(raw)
     except ValidationError as exc:
         raise ApiError(400, "invalid_payload", _describe(exc)) from None
+
+
+def path_uuid(request: web.Request, name: str, what: str) -> uuid.UUID:
+    """An id from the URL path; anything that is not a UUID names nothing, so 404."""
+    try:
+        return uuid.UUID(request.match_info[name])
+    except ValueError:
+        raise ApiError(404, "not_found", f"no such {what}") from None

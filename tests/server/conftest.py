@@ -20,8 +20,10 @@ FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=64, parallelism=1)
 @pytest.fixture
 def make_settings(database_url, redis_url, redis_prefix):
     def make(**overrides) -> Settings:
+        # The session's database is migrated once by its fixture; skipping the check per app
+        # keeps each test's start-up cheap.
         values = {"database_url": database_url, "redis_url": redis_url,
-                  "redis_prefix": redis_prefix, **overrides}
+                  "redis_prefix": redis_prefix, "migrate_on_start": False, **overrides}
         return Settings(**values)
     return make
 
