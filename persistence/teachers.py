@@ -53,3 +53,11 @@ async def replace_password_hash(db: Database, user_id: uuid.UUID, password_hash:
             "UPDATE teacher_accounts SET password_hash = :h WHERE user_id = :u"),
             {"h": password_hash, "u": user_id})
 
+
+
+async def teacher_profile(db: Database, user_id: uuid.UUID) -> dict[str, str] | None:
+    async with db.engine.connect() as conn:
+        row = (await conn.execute(text(
+            "SELECT username, email FROM users WHERE id = :u AND role = 'teacher'"),
+            {"u": user_id})).first()
+    return {"username": row.username, "email": row.email} if row else None

@@ -10,9 +10,15 @@ from aiohttp import web
 from pydantic import AfterValidator, StringConstraints
 
 from persistence.accounts import issue_token, revoke_token
-from persistence.teachers import AccountTaken, create_teacher, replace_password_hash, teacher_credentials
+from persistence.teachers import (
+    AccountTaken,
+    create_teacher,
+    replace_password_hash,
+    teacher_credentials,
+    teacher_profile,
+)
 from server import app_keys
-from server.auth import clear_token_cookie, request_token, set_token_cookie
+from server.auth import clear_token_cookie, request_token, require_teacher, set_token_cookie
 from server.errors import ApiError, error_response
 from server.login_limits import LoginLimiter, LoginLimits
 from server.passwords import Passwords
@@ -52,8 +58,16 @@ class Credentials(Body):
     password: Annotated[str, StringConstraints(max_length=1000)]
 
 
+def _too_many(retry_after: int, what: str) -> ApiError:
+    return ApiError(429, "rate_limited", f"too many {what}; try again later",
+                    headers={"Retry-After": str(retry_after)})
+
+
 async def sign_up(request: web.Request) -> web.Response:
     body = await read_body(request, NewTeacher)
+    retry_after = await _limiter(request.app).sign_up_attempt(request.remote or "unknown")
+    if retry_after is not None:
+        raise _too_many(retry_after, "sign-ups from this address")
     password_hash = await request.app[PASSWORDS].hash(body.password)
     try:
         user_id = await create_teacher(request.app[app_keys.DATABASE], body.username, body.email,
@@ -73,8 +87,7 @@ async def log_in(request: web.Request) -> web.Response:
     db, passwords, limiter = app[app_keys.DATABASE], app[PASSWORDS], _limiter(app)
     retry_after = await limiter.attempt(username, request.remote or "unknown")
     if retry_after is not None:
-        raise ApiError(429, "rate_limited", "too many sign-in attempts; try again later",
-                       headers={"Retry-After": str(retry_after)})
+        raise _too_many(retry_after, "sign-in attempts")
     credentials = await teacher_credentials(db, username)
     if credentials is None:
         verdict = await passwords.verify_unknown_user(body.password)
@@ -95,6 +108,12 @@ async def log_in(request: web.Request) -> web.Response:
     return response
 
 
+async def who_am_i(request: web.Request) -> web.Response:
+    teacher_id = await require_teacher(request)
+    profile = await teacher_profile(request.app[app_keys.DATABASE], teacher_id)
+    return web.json_response({"user_id": str(teacher_id), **(profile or {})})
+
+
 async def log_out(request: web.Request) -> web.Response:
     token = request_token(request)
     if token and await revoke_token(request.app[app_keys.DATABASE], token):
@@ -105,9 +124,15 @@ async def log_out(request: web.Request) -> web.Response:
     return response
 
 
+async def _prepare_passwords(app: web.Application) -> None:
+    await app[PASSWORDS].prepare()
+
+
 def setup_account_routes(app: web.Application) -> None:
     app[PASSWORDS] = Passwords()
     app[LOGIN_LIMITS] = LoginLimits()
+    app.on_startup.append(_prepare_passwords)
+    app.router.add_get("/api/me", who_am_i)
     app.router.add_post("/api/teachers", sign_up)
     app.router.add_post("/api/login", log_in)
     app.router.add_post("/api/logout", log_out)

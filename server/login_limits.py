@@ -17,6 +17,8 @@ class LoginLimits:
     per_username: int = 10
     per_address: int = 30
     window_s: int = 15 * 60
+    # Sign-ups cost an argon2 hash each: an address may create this many accounts per window.
+    signups_per_address: int = 10
 
 
 class LoginLimiter:
@@ -51,6 +53,16 @@ class LoginLimiter:
         if addr_count > self._limits.per_address:
             waits.append(addr_ttl)
         return max(1, *waits) if waits else None
+
+    async def sign_up_attempt(self, address: str) -> int | None:
+        """Count one sign-up; None when it may proceed, else seconds until it may retry."""
+        key = f"{self._prefix}:signup:addr:{hashlib.sha256(address.encode()).hexdigest()[:32]}"
+        async with self._redis.pipeline(transaction=True) as pipe:
+            pipe.incr(key)
+            pipe.expire(key, self._limits.window_s, nx=True)
+            pipe.ttl(key)
+            count, _, ttl = await pipe.execute()
+        return max(1, ttl) if count > self._limits.signups_per_address else None
 
     async def succeeded(self, username: str) -> None:
         """A correct password clears its username's count (the address keeps counting)."""

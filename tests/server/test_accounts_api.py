@@ -177,3 +177,29 @@ async def test_login_rehashes_a_password_stored_with_old_parameters(make_client,
             "SELECT password_hash FROM teacher_accounts WHERE user_id = :u"), {"u": teacher.user_id})
     assert not stronger.check_needs_rehash(stored)
     stronger.verify(stored, teacher.password)
+
+
+async def test_me_describes_the_signed_in_teacher(client, teacher):
+    resp = await client.get("/api/me", headers=teacher.headers)
+    assert resp.status == 200
+    assert await resp.json() == {"user_id": teacher.user_id, "username": teacher.username,
+                                 "email": f"{teacher.username}@school.example"}
+    await assert_error(await client.get("/api/me"), 401, "unauthorized")
+
+
+async def test_sign_ups_are_rate_limited_per_address(make_client, make_settings):
+    app = create_app(make_settings())
+    app[PASSWORDS] = Passwords(FAST_HASHER)
+    app[LOGIN_LIMITS] = LoginLimits(signups_per_address=2, window_s=60)
+    client = await make_client(app)
+    for _ in range(2):
+        assert (await client.post("/api/teachers", json=_new_teacher())).status == 201
+    resp = await client.post("/api/teachers", json=_new_teacher())
+    await assert_error(resp, 429, "rate_limited")
+    assert 1 <= int(resp.headers["Retry-After"]) <= 60
+
+
+async def test_unknown_routes_and_methods_get_the_error_body(client, teacher):
+    await assert_error(await client.get("/api/nothing-here"), 404, "not_found")
+    await assert_error(await client.put("/api/rooms", headers=teacher.headers), 405,
+                       "method_not_allowed")
