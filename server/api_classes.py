@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from typing import Annotated
 
 from aiohttp import web
@@ -12,7 +11,7 @@ from pydantic import AfterValidator, Field
 from persistence import rosters
 from server import app_keys
 from server.auth import require_teacher
-from server.display_names import clean_display_name
+from server.display_names import clean_display_name, clean_required_line
 from server.errors import ApiError
 from server.request_body import Body, path_uuid, read_body
 from server.timestamps import epoch_ms
@@ -21,12 +20,7 @@ MAX_STUDENTS_PER_REQUEST = 100
 
 
 def _class_name(value: str) -> str:
-    if any(unicodedata.category(ch).startswith("C") for ch in value):
-        raise ValueError("a class name cannot contain control characters")
-    value = " ".join(value.split())
-    if not 1 <= len(value) <= 100:
-        raise ValueError("a class name has 1 to 100 characters")
-    return value
+    return clean_required_line(value, max_length=100, what="a class name")
 
 
 DisplayName = Annotated[str, AfterValidator(clean_display_name)]

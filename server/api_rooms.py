@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import unicodedata
 import uuid
 from typing import Annotated, Literal
 from urllib.parse import urlencode
@@ -22,6 +21,7 @@ from persistence.room_catalog import (
 )
 from server import app_keys
 from server.auth import require_teacher
+from server.display_names import clean_line
 from server.errors import ApiError
 from server.request_body import Body, path_uuid, read_body
 from server.timestamps import epoch_ms
@@ -38,12 +38,7 @@ def new_join_code() -> str:
 def _title(value: str | None) -> str | None:
     if value is None:
         return None
-    if any(unicodedata.category(ch).startswith("C") for ch in value):
-        raise ValueError("a title cannot contain control characters")
-    value = " ".join(value.split())
-    if len(value) > 100:
-        raise ValueError("a title has at most 100 characters")
-    return value or None
+    return clean_line(value, max_length=100, what="a title") or None  # blank means untitled
 
 
 Operand = Annotated[int, Field(ge=0, le=100)]
@@ -61,7 +56,8 @@ class NewRoom(Body):
 
     @model_validator(mode="after")
     def _operand_range(self) -> NewRoom:
-        low, high = self.spec().min_operand, self.spec().max_operand
+        spec = self.spec()
+        low, high = spec.min_operand, spec.max_operand
         if low is not None and high is not None and low > high:
             raise ValueError("min_operand must not be greater than max_operand")
         return self

@@ -1,7 +1,8 @@
-"""Display names of rostered students: the same rules as a live nickname (1..20 characters).
+"""Short single-line texts people type: display names, class names, room titles.
 
-Once rooms/nicknames.py (with its offensive-word filter) is on main, `clean_display_name`
-should delegate to it so a roster name is always a valid nickname.
+Display names follow the nickname rules (1..20 characters). Once rooms/nicknames.py (with its
+offensive-word filter) is on main, `clean_display_name` should delegate to it so a roster
+name is always a valid nickname.
 """
 
 from __future__ import annotations
@@ -11,16 +12,29 @@ import unicodedata
 MAX_DISPLAY_NAME = 20
 
 
-def clean_display_name(raw: str) -> str:
-    """The name as stored (NFC, trimmed, inner whitespace collapsed), or ValueError saying why."""
-    name = unicodedata.normalize("NFC", raw)
+def clean_line(raw: str, *, max_length: int, what: str) -> str:
+    """NFC, trimmed, inner whitespace collapsed; ValueError for control characters or length.
+
+    The result may be empty; callers that need text check for that.
+    """
+    text = unicodedata.normalize("NFC", raw)
     # Control, format, surrogate and unassigned characters (Unicode category C*) can hide
     # text or reorder it on screens; none belongs in a name.
-    if any(unicodedata.category(ch).startswith("C") for ch in name):
-        raise ValueError("a name cannot contain control characters")
-    name = " ".join(name.split())
-    if not name:
-        raise ValueError("a name needs at least one visible character")
-    if len(name) > MAX_DISPLAY_NAME:
-        raise ValueError(f"a name has at most {MAX_DISPLAY_NAME} characters")
-    return name
+    if any(unicodedata.category(ch).startswith("C") for ch in text):
+        raise ValueError(f"{what} cannot contain control characters")
+    text = " ".join(text.split())
+    if len(text) > max_length:
+        raise ValueError(f"{what} has at most {max_length} characters")
+    return text
+
+
+def clean_required_line(raw: str, *, max_length: int, what: str) -> str:
+    text = clean_line(raw, max_length=max_length, what=what)
+    if not text:
+        raise ValueError(f"{what} needs at least one visible character")
+    return text
+
+
+def clean_display_name(raw: str) -> str:
+    """The name as stored, or ValueError saying why it cannot be one."""
+    return clean_required_line(raw, max_length=MAX_DISPLAY_NAME, what="a name")
