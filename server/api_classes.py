@@ -30,9 +30,13 @@ class ClassBody(Body):
     name: Annotated[str, AfterValidator(_class_name)]
 
 
+class NewStudent(Body):
+    display_name: DisplayName
+
+
 class NewStudents(Body):
-    display_names: Annotated[list[DisplayName],
-                             Field(min_length=1, max_length=MAX_STUDENTS_PER_REQUEST)]
+    # A list of objects rather than of names, so a student can gain fields without a new route.
+    students: Annotated[list[NewStudent], Field(min_length=1, max_length=MAX_STUDENTS_PER_REQUEST)]
 
 
 class StudentRename(Body):
@@ -109,7 +113,7 @@ async def add_students(request: web.Request) -> web.Response:
     body = await read_body(request, NewStudents)
     try:
         added = await rosters.add_students(request.app[app_keys.DATABASE], record.id,
-                                           body.display_names)
+                                           [student.display_name for student in body.students])
     except rosters.NameTaken as exc:
         raise _name_taken(exc) from None
     return web.json_response({"students": [student_json(e) for e in added]}, status=201)

@@ -14,12 +14,16 @@ from tests.server.conftest import assert_error
 from tests.support import factories, room_factories
 
 
+def _students(*names) -> dict:
+    return {"students": [{"display_name": name} for name in names]}
+
+
 async def _class(client, teacher, name="4B", students=("Ada", "Ben")) -> tuple[dict, list[dict]]:
     resp = await client.post("/api/classes", json={"name": name}, headers=teacher.headers)
     assert resp.status == 201, await resp.text()
     record = await resp.json()
     resp = await client.post(f"/api/classes/{record['class_id']}/students",
-                             json={"display_names": list(students)}, headers=teacher.headers)
+                             json=_students(*students), headers=teacher.headers)
     assert resp.status == 201, await resp.text()
     return record, (await resp.json())["students"]
 
@@ -56,21 +60,23 @@ async def test_roster_lists_keys_for_reprinting(client, teacher):
 
 @pytest.mark.parametrize("names", [
     [""], ["   "], ["x" * 21], ["tab\there"], ["new\nline"], ["bell\x07"], ["rtl\u202eoverride"],
-    [], ["ok"] * 101, "Ada", [3],
+    [], ["ok"] * 101, [3], {"students": "Ada"}, {"students": ["Ada"]},
+    {"students": [{"display_name": "Ada", "key": "ABCDEFGH"}]}, {"display_names": ["Ada"]},
 ])
 async def test_invalid_display_names_are_refused(client, teacher, names):
     record, _ = await _class(client, teacher, students=("Ada",))
     resp = await client.post(f"/api/classes/{record['class_id']}/students",
-                             json={"display_names": names}, headers=teacher.headers)
+                             json=names if isinstance(names, dict) else _students(*names),
+                             headers=teacher.headers)
     await assert_error(resp, 400, "invalid_payload")
 
 
 async def test_display_names_are_unique_per_class_case_insensitively(client, teacher):
     record, _ = await _class(client, teacher, students=("Ada", "Ben"))
     url = f"/api/classes/{record['class_id']}/students"
-    await assert_error(await client.post(url, json={"display_names": ["Cy", "ADA"]},
+    await assert_error(await client.post(url, json=_students("Cy", "ADA"),
                                          headers=teacher.headers), 409, "name_taken")
-    await assert_error(await client.post(url, json={"display_names": ["Cy", "cy"]},
+    await assert_error(await client.post(url, json=_students("Cy", "cy"),
                                          headers=teacher.headers), 409, "name_taken")
     listed = (await (await client.get(url, headers=teacher.headers)).json())["students"]
     assert len(listed) == 2  # all or nothing: Cy was not added
@@ -205,7 +211,7 @@ async def test_a_teacher_cannot_touch_another_teachers_class(client, teacher, ot
     attempts = [
         ("get", base, None), ("patch", base, {"name": "x"}), ("delete", base, None),
         ("get", f"{base}/export", None), ("get", f"{base}/students", None),
-        ("post", f"{base}/students", {"display_names": ["Eve"]}),
+        ("post", f"{base}/students", _students("Eve")),
         ("patch", student, {"display_name": "Eve"}), ("delete", student, None),
     ]
     for method, url, body in attempts:
