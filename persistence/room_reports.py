@@ -139,12 +139,14 @@ async def room_report(db: Database, room_id: uuid.UUID) -> RoomReport:
             percent_correct=round(100 * r.correct / r.answered, 1) if r.answered else None,
             average_response_time_ms=r.average_response_time)
             for r in questions],
+        # Positional unpacking: a large room has tens of thousands of attempts, and this
+        # loop runs on the event loop.
         attempts=[AttemptLine(
-            attempt_id=r.attempt_id, player_id=r.player_id, nickname=r.nickname,
-            question_index=r.question_index,
-            prompt=prompt_text(r.operand1, r.operation, r.operand2, r.operation2, r.operand3),
-            raw_input=r.raw_input, answer=r.user_answer, correct_answer=r.correct_answer,
-            is_correct=r.is_correct, response_time_ms=r.response_time, points=r.points,
-            input_method=r.input_method, answered_at=r.timestamp)
-            for r in attempts],
+            attempt_id=attempt_id, player_id=player_id, nickname=nickname, question_index=index,
+            prompt=prompt_text(op1, op, op2, op_2, op3), raw_input=raw, answer=answer,
+            correct_answer=correct_answer, is_correct=is_correct, response_time_ms=response_time,
+            points=points, input_method=input_method, answered_at=answered_at)
+            for (attempt_id, player_id, nickname, index, op1, op, op2, op_2, op3, raw, answer,
+                 correct_answer, is_correct, response_time, points, input_method, answered_at)
+            in attempts],
     )

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import json
 
 from aiohttp import web
 
@@ -21,13 +23,17 @@ async def show_report(request: web.Request) -> web.Response:
         raise ApiError(400, "invalid_payload", "format: one of json, csv")
     if part is not None and (fmt != "csv" or part not in CSV_PARTS):
         raise ApiError(400, "invalid_payload", "part: one of students, questions, attempts (CSV)")
-    body = report_json(room, await room_report(request.app[app_keys.DATABASE], room.id))
+    report = await room_report(request.app[app_keys.DATABASE], room.id)
+    # Rendering a big room's report takes a while; in a thread, the event loop (and every
+    # live game on this worker) keeps running between the thread's GIL slices.
+    body = await asyncio.to_thread(report_json, room, report)
     if fmt == "json":
-        return web.json_response(body, headers={"Cache-Control": "no-store"})
+        return web.Response(text=await asyncio.to_thread(json.dumps, body),
+                            content_type="application/json", headers={"Cache-Control": "no-store"})
     day = (room.started_at or room.created_at).replace(tzinfo=dt.UTC).date().isoformat()
     filename = f"mathrally-{room.code}-{day}-{part or 'report'}.csv"
     return web.Response(
-        text=report_csv(body, part), content_type="text/csv", charset="utf-8",
+        text=await asyncio.to_thread(report_csv, body, part), content_type="text/csv", charset="utf-8",
         headers={"Content-Disposition": f'attachment; filename="{filename}"',
                  "Cache-Control": "no-store"})
 
