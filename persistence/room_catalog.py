@@ -90,6 +90,14 @@ async def create_room(db: Database, teacher_id: uuid.UUID, spec: RoomSpec, *, sc
     raise NoFreeCode()
 
 
+async def recent_open_rooms(db: Database, teacher_id: uuid.UUID) -> int:
+    """How many of the teacher's rooms made in the last day are still open (hold a code)."""
+    async with db.engine.connect() as conn:
+        return await conn.scalar(text(
+            "SELECT count(*) FROM rooms WHERE teacher_id = :t AND status <> 'finished' "
+            "AND created_at > (now() AT TIME ZONE 'UTC') - interval '1 day'"), {"t": teacher_id})
+
+
 async def get_room(db: Database, room_id: uuid.UUID) -> RoomRecord | None:
     async with db.engine.connect() as conn:
         row = (await conn.execute(text(f"SELECT {_COLUMNS} FROM rooms r WHERE r.id = :r"),

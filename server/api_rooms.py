@@ -16,6 +16,7 @@ from persistence.room_catalog import (
     RoomSpec,
     create_room,
     get_room,
+    recent_open_rooms,
     rooms_of_teacher,
     track_operations,
 )
@@ -25,6 +26,9 @@ from server.display_names import clean_line
 from server.errors import ApiError
 from server.request_body import Body, path_uuid, read_body
 from server.timestamps import epoch_ms
+
+# Open rooms hold join codes; one account must not be able to fill the code space.
+MAX_OPEN_ROOMS_PER_DAY = 50
 
 # Without a track, a room practises facts whose operands lie in this range.
 DEFAULT_OPERANDS = (1, 10)
@@ -118,6 +122,9 @@ async def create(request: web.Request) -> web.Response:
     teacher_id = await require_teacher(request)
     body = await read_body(request, NewRoom)
     db = request.app[app_keys.DATABASE]
+    if await recent_open_rooms(db, teacher_id) >= MAX_OPEN_ROOMS_PER_DAY:
+        raise ApiError(429, "too_many_rooms",
+                       f"at most {MAX_OPEN_ROOMS_PER_DAY} open rooms a day; finish some first")
     if body.track_id is not None:
         operations = await track_operations(db, body.track_id)
         if operations is None:

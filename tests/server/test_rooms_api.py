@@ -100,3 +100,22 @@ async def test_list_and_show_only_the_teachers_own_rooms(client, teacher, other_
                        404, "not_found")
     await assert_error(await client.get("/api/rooms/not-a-uuid", headers=teacher.headers),
                        404, "not_found")
+
+
+async def test_open_rooms_per_teacher_are_capped(client, teacher, db):
+    from server.api_rooms import MAX_OPEN_ROOMS_PER_DAY
+    async with db.sessions() as session, session.begin():
+        await session.execute(text(
+            "INSERT INTO rooms (teacher_id, code, operation, question_count, time_limit_ms, "
+            "screen_key) SELECT :t, c, '+', 5, 5000, 'k' FROM (SELECT (900000 + i)::text AS c "
+            "FROM generate_series(1, 1000) i) codes WHERE NOT EXISTS (SELECT 1 FROM rooms r "
+            "WHERE r.code = codes.c AND r.status <> 'finished') LIMIT :n"),
+            {"t": teacher.user_id, "n": MAX_OPEN_ROOMS_PER_DAY})
+    await assert_error(await client.post("/api/rooms", json=VALID, headers=teacher.headers),
+                       429, "too_many_rooms")
+    async with db.sessions() as session, session.begin():
+        await session.execute(text(
+            "UPDATE rooms SET status = 'finished' WHERE id = (SELECT id FROM rooms "
+            "WHERE teacher_id = :t AND status <> 'finished' LIMIT 1)"),
+            {"t": teacher.user_id})
+    assert (await client.post("/api/rooms", json=VALID, headers=teacher.headers)).status == 201
