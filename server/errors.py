@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 from aiohttp import web
+
+log = logging.getLogger(__name__)
 
 
 class ApiError(Exception):
@@ -35,3 +39,8 @@ async def json_errors(request: web.Request, handler):
             raise
         code = exc.reason.lower().replace(" ", "_")
         return error_response(exc.status, code, exc.reason)
+    except Exception:
+        # A bug or an outage (database down): logged with its traceback, answered in the
+        # contract's shape without internals.
+        log.exception("unhandled error in %s %s", request.method, request.path)
+        return error_response(500, "internal_error", "something went wrong on the server")
