@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import uuid
 
@@ -234,3 +235,13 @@ async def test_a_key_collision_is_retried(db):
     keys = iter(["AAAAAAAA", "AAAAAAAA", "BBBBBBBB"])
     first, second = await add_students(db, record.id, ["One", "Two"], make_key=lambda: next(keys))
     assert (first.student_key, second.student_key) == ("AAAAAAAA", "BBBBBBBB")
+
+
+async def test_concurrent_additions_of_one_name_add_it_once(client, teacher):
+    record, _ = await _class(client, teacher, students=("Ada",))
+    url = f"/api/classes/{record['class_id']}/students"
+    responses = await asyncio.gather(*(client.post(url, json=_students("Sam"), headers=teacher.headers)
+                                       for _ in range(4)))
+    assert sorted(r.status for r in responses) == [201, 409, 409, 409]
+    listed = (await (await client.get(url, headers=teacher.headers)).json())["students"]
+    assert [s["display_name"] for s in listed] == ["Ada", "Sam"]
