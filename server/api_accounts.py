@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import uuid
 from typing import Annotated
 
 from aiohttp import web
@@ -81,29 +82,35 @@ def _limiter(app: web.Application) -> LoginLimiter:
     return LoginLimiter(app[app_keys.REDIS], app[app_keys.SETTINGS].redis_prefix, app[LOGIN_LIMITS])
 
 
-async def log_in(request: web.Request) -> web.Response:
-    body = await read_body(request, Credentials)
-    app, username = request.app, body.username.strip().lower()
-    db, passwords, limiter = app[app_keys.DATABASE], app[PASSWORDS], _limiter(app)
-    retry_after = await limiter.attempt(username, request.remote or "unknown")
-    if retry_after is not None:
-        raise _too_many(retry_after, "sign-in attempts")
+async def _check_password(app: web.Application, username: str, password: str) -> uuid.UUID:
+    """The teacher these credentials belong to, or 401; as slow for unknown usernames."""
+    db, passwords = app[app_keys.DATABASE], app[PASSWORDS]
     credentials = await teacher_credentials(db, username)
     if credentials is None:
-        verdict = await passwords.verify_unknown_user(body.password)
+        verdict = await passwords.verify_unknown_user(password)
     else:
-        verdict = await passwords.verify(credentials.password_hash, body.password)
+        verdict = await passwords.verify(credentials.password_hash, password)
     if credentials is None or not verdict.ok:
         raise ApiError(401, "invalid_credentials", "wrong username or password")
     if verdict.new_hash:
         await replace_password_hash(db, credentials.user_id, verdict.new_hash)
+    return credentials.user_id
+
+
+async def log_in(request: web.Request) -> web.Response:
+    body = await read_body(request, Credentials)
+    app, username = request.app, body.username.strip().lower()
+    limiter = _limiter(app)
+    retry_after = await limiter.attempt(username, request.remote or "unknown")
+    if retry_after is not None:
+        raise _too_many(retry_after, "sign-in attempts")
+    user_id = await _check_password(app, username, body.password)
     await limiter.succeeded(username)
     ttl_hours = app[app_keys.SETTINGS].token_ttl_hours
     token = secrets.token_urlsafe(32)
-    expires_at = await issue_token(db, credentials.user_id, token, ttl_hours=ttl_hours)
-    response = web.json_response({
-        "token": token, "user_id": str(credentials.user_id),
-        "expires_at": epoch_ms(expires_at)})
+    expires_at = await issue_token(app[app_keys.DATABASE], user_id, token, ttl_hours=ttl_hours)
+    response = web.json_response({"token": token, "user_id": str(user_id),
+                                  "expires_at": epoch_ms(expires_at)})
     set_token_cookie(request, response, token, ttl_hours)
     return response
 
