@@ -30,8 +30,9 @@ from server.timestamps import epoch_ms
 # Open rooms hold join codes; one account must not be able to fill the code space.
 MAX_OPEN_ROOMS_PER_DAY = 50
 
-# Without a track, a room practises facts whose operands lie in this range.
-DEFAULT_OPERANDS = (1, 10)
+# Without a track, a room practises facts whose operands lie in this range (the game's own
+# default, rooms.questions.DEFAULT_RANGE, stored explicitly so the room shows what it asks).
+DEFAULT_OPERANDS = (0, 10)
 
 
 def new_join_code() -> str:
@@ -64,6 +65,8 @@ class NewRoom(Body):
         low, high = spec.min_operand, spec.max_operand
         if low is not None and high is not None and low > high:
             raise ValueError("min_operand must not be greater than max_operand")
+        if self.operation == "÷" and high is not None and high < 1:
+            raise ValueError("division needs a divisor above 0: max_operand must be at least 1")
         return self
 
     def spec(self) -> RoomSpec:

@@ -25,7 +25,7 @@ async def test_create_room_returns_code_key_and_the_web_pages_urls(client, teach
     assert room["join_url"] == f"{base}/join?code={room['code']}"
     assert room["screen_url"] == f"{base}/screen?code={room['code']}&key={room['screen_key']}"
     assert (room["title"], room["status"], room["auto_advance_ms"]) == ("Times tables", "lobby", 5000)
-    assert (room["min_operand"], room["max_operand"]) == (1, 10)  # the default fact range
+    assert (room["min_operand"], room["max_operand"]) == (0, 10)  # the default fact range
     async with db.engine.connect() as conn:
         stored = (await conn.execute(text(
             "SELECT teacher_id, code, operation, question_count, time_limit_ms FROM rooms "
@@ -59,7 +59,8 @@ async def test_create_room_with_a_track(client, teacher, db):
     {"operation": "x"}, {"operation": "*"}, {"question_count": 0}, {"question_count": 101},
     {"time_limit_ms": 2999}, {"time_limit_ms": 120001}, {"time_limit_ms": "20000"},
     {"min_operand": 5, "max_operand": 4}, {"min_operand": -1}, {"max_operand": 101},
-    {"min_operand": 11}, {"track_id": "not-a-uuid"}, {"track_id": str(uuid.uuid4())},
+    {"min_operand": 11}, {"operation": "÷", "min_operand": 0, "max_operand": 0},
+    {"track_id": "not-a-uuid"}, {"track_id": str(uuid.uuid4())},
     {"auto_advance_ms": 10}, {"title": "a" * 101}, {"title": "bad\x00title"}, {"colour": "red"},
     {"question_count": None}, {"question_count": 5.5},
 ])
