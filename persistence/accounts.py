@@ -6,6 +6,7 @@ copy of the database lets nobody sign in.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import uuid
 from dataclasses import dataclass
@@ -51,6 +52,34 @@ async def student_for_key(db: Database, student_key: str) -> RosteredStudent | N
     return RosteredStudent(*row) if row else None
 
 
+async def issue_token(db: Database, user_id: uuid.UUID, token: str, *,
+                      ttl_hours: int) -> dt.datetime:
+    """Store a freshly generated token (its digest) valid for `ttl_hours`; its expiry (UTC)."""
+    async with db.sessions() as session, session.begin():
+        # Sweep this teacher's dead tokens as they sign in, so the table stays small without
+        # a background job. A day's grace keeps recent ones for anyone investigating a login.
+        await session.execute(text(
+            "DELETE FROM auth_tokens WHERE user_id = :u "
+            "AND LEAST(expires_at, revoked_at) < (now() AT TIME ZONE 'UTC') - interval '1 day'"),
+            {"u": user_id})
+        return await session.scalar(text(
+            "INSERT INTO auth_tokens (token_hash, user_id, expires_at) VALUES "
+            "(:h, :u, (now() AT TIME ZONE 'UTC') + make_interval(hours => :ttl)) "
+            "RETURNING expires_at"),
+            {"h": token_digest(token), "u": user_id, "ttl": ttl_hours})
+
+
+async def revoke_token(db: Database, token: str) -> bool:
+    """Revoke a live token; False when it was unknown, expired or already revoked."""
+    async with db.sessions() as session, session.begin():
+        revoked = await session.scalar(text(
+            "UPDATE auth_tokens SET revoked_at = now() AT TIME ZONE 'UTC' "
+            "WHERE token_hash = :h AND revoked_at IS NULL "
+            "AND expires_at > (now() AT TIME ZONE 'UTC') RETURNING user_id"),
+            {"h": token_digest(token)})
+    return revoked is not None
+
+
 async def principal_for_token(db: Database, token: str) -> tuple[uuid.UUID, str] | None:
     """(user_id, role) of a live bearer token of any user (teacher or student), or None."""
     if not token or len(token) > 200:
@@ -61,16 +90,3 @@ async def principal_for_token(db: Database, token: str) -> tuple[uuid.UUID, str]
             "WHERE t.token_hash = :h AND t.revoked_at IS NULL "
             "AND t.expires_at > (now() AT TIME ZONE 'UTC')"), {"h": token_digest(token)})).first()
     return (row[0], row[1]) if row else None
-
-
-async def issue_student_token(db: Database, student: RosteredStudent, *, ttl_hours: int) -> str:
-    """A new bearer token for a rostered student's solo practice; only its digest is stored."""
-    import secrets
-
-    token = secrets.token_urlsafe(32)
-    async with db.engine.begin() as conn:
-        await conn.execute(text(
-            "INSERT INTO auth_tokens (token_hash, user_id, expires_at) VALUES "
-            "(:h, :u, (now() AT TIME ZONE 'UTC') + make_interval(hours => :ttl))"),
-            {"h": token_digest(token), "u": student.user_id, "ttl": ttl_hours})
-    return token

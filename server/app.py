@@ -10,6 +10,7 @@ from server.errors import json_errors
 from server.health import setup_health
 from server.resources import database_ctx, redis_ctx
 from server.settings import Settings
+from server.teacher_api import setup_teacher_api
 
 MAX_HTTP_BODY_BYTES = 64 * 1024
 
@@ -22,6 +23,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.cleanup_ctx.append(redis_ctx)
     app.cleanup_ctx.append(database_ctx)
     setup_health(app)
+    setup_teacher_api(app)
     # After the answer writer's cleanup context: it hooks the curriculum onto the writer.
     setup_curriculum(app)
     return app

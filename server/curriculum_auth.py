@@ -9,28 +9,25 @@ from sqlalchemy import text
 
 from persistence.accounts import principal_for_token
 from server import app_keys
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+from server.auth import request_token
+from server.errors import ApiError
 
 
 async def principal(request: web.Request) -> tuple[uuid.UUID, str]:
-    header = request.headers.get("Authorization", "")
-    token = header[7:].strip() if header[:7].lower() == "bearer " else ""
+    """(user_id, role) of the caller's live token (bearer header or login cookie), or 401."""
+    token = request_token(request)
     found = await principal_for_token(request.app[app_keys.DATABASE], token) if token else None
     if found is None:
-        raise ApiError(401, "unauthorized", "Sign in first (Authorization: Bearer <token>).")
+        raise ApiError(401, "unauthorized", "sign in first: a valid bearer token is required",
+                       headers={"WWW-Authenticate": "Bearer"})
     return found
 
 
-def parse_uuid(raw: str | None, name: str) -> uuid.UUID:
+def query_uuid(request: web.Request, name: str) -> uuid.UUID:
     try:
-        return uuid.UUID(str(raw))
+        return uuid.UUID(request.query.get(name, ""))
     except ValueError:
-        raise ApiError(400, f"invalid_{name}", f"{name} must be a UUID.") from None
+        raise ApiError(400, f"invalid_{name}", f"{name} must be a UUID") from None
 
 
 async def teacher_has_student(request: web.Request, teacher_id: uuid.UUID, user_id: uuid.UUID) -> bool:

@@ -6,25 +6,22 @@ Handlers parse, authorise, call one persistence function and reply (docs/practic
 from __future__ import annotations
 
 import datetime as dt
+import json
+import secrets
 import uuid
 from collections.abc import AsyncIterator
 
 from aiohttp import web
 from sqlalchemy import text
 
-from persistence.accounts import issue_student_token, student_for_key
+from persistence.accounts import issue_token, student_for_key
 from persistence.curriculum import grid, practice, progress
 from persistence.curriculum.after_commit import CurriculumAfterCommit
 from persistence.curriculum.cache import LearningCache
 from server import app_keys
-from server.curriculum_auth import (
-    ApiError,
-    authorize_class,
-    authorize_student_data,
-    parse_uuid,
-    principal,
-)
-from server.errors import error_response
+from server.curriculum_auth import authorize_class, authorize_student_data, principal, query_uuid
+from server.errors import ApiError, error_response
+from server.request_body import Body, path_uuid, read_body
 
 OPERATIONS = ("+", "-", "×", "÷")
 
@@ -45,73 +42,76 @@ def _cache(request: web.Request) -> LearningCache:
     return request.app[app_keys.LEARNING_CACHE]
 
 
+def _default(value):
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return float(value)  # Decimal
+
+
 def _json(body, status: int = 200) -> web.Response:
-    return web.json_response(body, status=status, dumps=_dumps)
-
-
-def _dumps(value) -> str:
-    import json
-
-    def default(v):
-        if isinstance(v, uuid.UUID):
-            return str(v)
-        if hasattr(v, "isoformat"):
-            return v.isoformat()
-        return float(v)
-
-    return json.dumps(value, default=default)
-
-
-async def _body(request: web.Request) -> dict:
-    try:
-        body = await request.json()
-    except ValueError:
-        raise ApiError(400, "invalid_json", "The body must be a JSON object.") from None
-    if not isinstance(body, dict):
-        raise ApiError(400, "invalid_json", "The body must be a JSON object.")
-    return body
+    return web.json_response(body, status=status, dumps=lambda v: json.dumps(v, default=_default))
 
 
 @web.middleware
 async def curriculum_errors(request: web.Request, handler):
+    """The practice service's expected failures, in the contract's error body."""
     try:
         return await handler(request)
-    except (ApiError, practice.PracticeError) as exc:
+    except practice.PracticeError as exc:
         return error_response(exc.status, exc.code, exc.message)
+
+
+class StudentSignIn(Body):
+    student_key: str
+
+
+class NewPracticeSession(Body):
+    track_id: uuid.UUID
+    mode: str = "practice"
+
+
+class PracticeAnswer(Body):
+    attempt_id: uuid.UUID
+    question_id: uuid.UUID
+    answer: str | int
+    response_time_ms: int
 
 
 # --- sign-in ------------------------------------------------------------------------------
 
 
 async def student_session(request: web.Request) -> web.Response:
-    body = await _body(request)
-    key = body.get("student_key")
-    student = await student_for_key(_db(request), key) if isinstance(key, str) else None
+    body = await read_body(request, StudentSignIn)
+    student = await student_for_key(_db(request), body.student_key)
     if student is None:
-        raise ApiError(401, "invalid_student_key", "No student has that key.")
+        raise ApiError(401, "invalid_student_key", "no student has that key")
     settings = request.app[app_keys.SETTINGS]
-    token = await issue_student_token(_db(request), student, ttl_hours=settings.token_ttl_hours)
+    token = secrets.token_urlsafe(32)
+    expires_at = await issue_token(_db(request), student.user_id, token,
+                                   ttl_hours=settings.token_ttl_hours)
     return _json({"token": token, "user_id": student.user_id, "display_name": student.display_name,
-                  "class_id": student.class_id}, 201)
+                  "class_id": student.class_id, "expires_at": expires_at}, 201)
 
 
 # --- tracks, progress, stats, grid ----------------------------------------------------------
 
 
 async def list_tracks(request: web.Request) -> web.Response:
-    user_id = parse_uuid(request.match_info["user_id"], "user_id")
+    user_id = path_uuid(request, "user_id", "student")
     await authorize_student_data(request, user_id)
     return _json({"tracks": await progress.track_overview(_db(request), user_id)})
 
 
 async def get_track_progress(request: web.Request) -> web.Response:
-    user_id = parse_uuid(request.match_info["user_id"], "user_id")
-    track_id = parse_uuid(request.match_info["track_id"], "track_id")
+    user_id = path_uuid(request, "user_id", "student")
+    track_id = path_uuid(request, "track_id", "track")
     await authorize_student_data(request, user_id)
     body = await _cache(request).track_progress(
         user_id, track_id, lambda: progress.track_progress(_db(request), user_id, track_id))
     if body is None:
-        raise ApiError(404, "track_not_found", "No such learning track.")
+        raise ApiError(404, "track_not_found", "no such learning track")
     return _json(body)
 
 
@@ -123,25 +123,25 @@ async def _load_stats(request: web.Request, user_id: uuid.UUID) -> dict:
 
 
 async def get_stats(request: web.Request) -> web.Response:
-    user_id = parse_uuid(request.match_info["user_id"], "user_id")
+    user_id = path_uuid(request, "user_id", "student")
     await authorize_student_data(request, user_id)
     return _json(await _cache(request).user_stats(user_id, lambda: _load_stats(request, user_id)))
 
 
 async def _grid_params(request: web.Request) -> tuple[uuid.UUID, str]:
-    track_id = parse_uuid(request.query.get("track_id"), "track_id")
+    track_id = query_uuid(request, "track_id")
     operations = await grid.track_operations(_db(request), track_id)
     if operations is None:
-        raise ApiError(404, "track_not_found", "No such learning track.")
+        raise ApiError(404, "track_not_found", "no such learning track")
     operation = request.query.get("operation") or (operations[0] if len(operations) == 1 else None)
     if operation not in OPERATIONS or operation not in operations:
         raise ApiError(400, "invalid_operation",
-                       f"operation must be one of this track's: {' '.join(operations)}.")
+                       f"operation must be one of this track's: {' '.join(operations)}")
     return track_id, operation
 
 
 async def get_user_grid(request: web.Request) -> web.Response:
-    user_id = parse_uuid(request.match_info["user_id"], "user_id")
+    user_id = path_uuid(request, "user_id", "student")
     await authorize_student_data(request, user_id)
     track_id, operation = await _grid_params(request)
     body = await _cache(request).grid(
@@ -151,14 +151,14 @@ async def get_user_grid(request: web.Request) -> web.Response:
 
 
 async def get_class_grid(request: web.Request) -> web.Response:
-    class_id = parse_uuid(request.match_info["class_id"], "class_id")
+    class_id = path_uuid(request, "class_id", "class")
     await authorize_class(request, class_id)
     track_id, operation = await _grid_params(request)
     return _json(await grid.class_grid(_db(request), class_id, track_id, operation))
 
 
 async def get_daily_goal(request: web.Request) -> web.Response:
-    user_id = parse_uuid(request.match_info["user_id"], "user_id")
+    user_id = path_uuid(request, "user_id", "student")
     await authorize_student_data(request, user_id)
     return _json(await practice.daily_goal(_db(request), user_id, _now(request).date()))
 
@@ -169,21 +169,19 @@ async def get_daily_goal(request: web.Request) -> web.Response:
 async def _student(request: web.Request) -> uuid.UUID:
     user_id, role = await principal(request)
     if role == "teacher":
-        raise ApiError(403, "students_only", "Solo practice is for students.")
+        raise ApiError(403, "students_only", "solo practice is for students")
     return user_id
 
 
 def _session_id(request: web.Request) -> uuid.UUID:
-    return parse_uuid(request.match_info["session_id"], "session_id")
+    return path_uuid(request, "session_id", "practice session")
 
 
 async def start_practice(request: web.Request) -> web.Response:
     user_id = await _student(request)
-    body = await _body(request)
-    track_id = parse_uuid(body.get("track_id"), "track_id")
-    mode = body.get("mode", "practice")
-    result = await practice.start_session(_db(request), _cache(request), user_id, track_id,
-                                          mode if isinstance(mode, str) else "", _now(request))
+    body = await read_body(request, NewPracticeSession)
+    result = await practice.start_session(_db(request), _cache(request), user_id, body.track_id,
+                                          body.mode, _now(request))
     return _json(result, 201)
 
 
@@ -195,13 +193,12 @@ async def next_question(request: web.Request) -> web.Response:
 
 async def answer(request: web.Request) -> web.Response:
     user_id = await _student(request)
-    body = await _body(request)
+    session_id = _session_id(request)
+    body = await read_body(request, PracticeAnswer)
     result = await practice.submit_answer(
-        _db(request), _cache(request), request.app[app_keys.ANSWER_WRITER], user_id,
-        _session_id(request), attempt_id=parse_uuid(body.get("attempt_id"), "attempt_id"),
-        question_id=parse_uuid(body.get("question_id"), "question_id"),
-        raw_input=body.get("answer"), response_time_ms=body.get("response_time_ms"),
-        now=_now(request))
+        _db(request), _cache(request), request.app[app_keys.ANSWER_WRITER], user_id, session_id,
+        attempt_id=body.attempt_id, question_id=body.question_id, raw_input=body.answer,
+        response_time_ms=body.response_time_ms, now=_now(request))
     return _json(result)
 
 

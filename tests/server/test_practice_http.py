@@ -105,7 +105,7 @@ async def test_bad_requests_get_clear_errors(app_client, clean_db):
     url = f"/api/practice/sessions/{session}/answers"
     for bad, code in ((
             {"attempt_id": "x", "question_id": question["question_id"], "answer": "3", "response_time_ms": 9},
-            "invalid_attempt_id"), (
+            "invalid_payload"), (
             {"attempt_id": str(uuid.uuid4()), "question_id": question["question_id"], "answer": "three",
              "response_time_ms": 900}, "invalid_answer"), (
             {"attempt_id": str(uuid.uuid4()), "question_id": question["question_id"], "answer": "3",
@@ -114,7 +114,10 @@ async def test_bad_requests_get_clear_errors(app_client, clean_db):
              "response_time_ms": 900}, "question_not_in_session")):
         body = await alice.call("POST", url, 400, json=bad)
         assert body["error"]["code"] == code
-    assert (await alice.call("POST", url, 400, data=b"not json"))["error"]["code"] == "invalid_json"
+    assert (await alice.call("POST", url, 400, data=b"not json"))["error"]["code"] == "invalid_payload"
+    extra = {"attempt_id": str(uuid.uuid4()), "question_id": question["question_id"], "answer": "3",
+             "response_time_ms": 900, "points": 1000}
+    assert (await alice.call("POST", url, 400, json=extra))["error"]["code"] == "invalid_payload"
     # Bob cannot see or answer in Alice's session; a teacher cannot practise.
     assert (await bob.call("GET", f"/api/practice/sessions/{session}/next", 404))["error"]["code"] \
         == "session_not_found"
