@@ -125,7 +125,10 @@ async def test_students_read_only_their_own_data_and_teachers_only_their_classes
                            headers=alice_auth)
     assert bad.status == 400 and (await bad.json())["error"]["code"] == "invalid_operation"
     assert (await client.get("/api/users/not-a-uuid/grid", params=params,
-                             headers=alice_auth)).status == 400
+                             headers=alice_auth)).status == 404
+    bad = await client.get(f"/api/users/{alice}/grid", params={"track_id": "x", "operation": "×"},
+                           headers=alice_auth)
+    assert bad.status == 400 and (await bad.json())["error"]["code"] == "invalid_track_id"
 
 
 async def test_the_class_grid_counts_students_at_each_fluency_level(client, clean_db):
