@@ -1,0 +1,167 @@
+"""`mathrally retention | backup | restore`: the commands the people running the server use."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import logging
+import re
+from pathlib import Path
+
+from server.settings import Settings
+
+log = logging.getLogger("mathrally.ops")
+
+DURATION = re.compile(r"^(\d+)([smhd])$")
+UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+DEFAULT_KEEP = 7
+
+
+def parse_duration(raw: str) -> float:
+    """'90s', '30m', '24h', '7d' → seconds."""
+    match = DURATION.match(raw.strip())
+    if not match or int(match.group(1)) == 0:
+        raise argparse.ArgumentTypeError(f"expected a duration like 30m, 24h or 7d, got {raw!r}")
+    return int(match.group(1)) * UNIT_SECONDS[match.group(2)]
+
+
+def _positive_int(raw: str) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {raw!r}")
+    return value
+
+
+def _utc_datetime(raw: str) -> dt.datetime:
+    try:
+        value = dt.datetime.fromisoformat(raw)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected an ISO date or time (UTC), got {raw!r}") from exc
+    return value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo else value
+
+
+# --- retention --------------------------------------------------------------------------
+
+
+def configure_retention(parser: argparse.ArgumentParser) -> None:
+    from persistence.retention import DEFAULT_BATCH_SIZE
+
+    parser.add_argument("--dry-run", action="store_true",
+                        help="count what would be archived, aggregated and trimmed; change nothing")
+    parser.add_argument("--batch-size", type=_positive_int, default=DEFAULT_BATCH_SIZE,
+                        help=f"rows per transaction (default {DEFAULT_BATCH_SIZE})")
+    parser.add_argument("--every", type=parse_duration, metavar="DURATION",
+                        help="keep running, once per DURATION (e.g. 24h): the Procfile worker")
+    parser.add_argument("--unarchive", nargs=2, type=_utc_datetime, metavar=("SINCE", "UNTIL"),
+                        help="instead: move archived attempts with SINCE <= timestamp < UNTIL "
+                             "back to answer_attempts")
+
+
+def _progress(step: str, total: int) -> None:
+    log.info("retention: %s — %d rows so far", step, total)
+
+
+async def _retention_once(settings: Settings, args: argparse.Namespace) -> None:
+    from persistence.database import create_database
+    from persistence.retention import run_retention, unarchive_attempts
+    from server.resources import resolve_database_url
+
+    database = create_database(await resolve_database_url(settings), pool_size=2)
+    try:
+        if args.unarchive:
+            since, until = args.unarchive
+            moved = await unarchive_attempts(database, since, until, batch_size=args.batch_size,
+                                             on_progress=_progress)
+            log.info("moved %d archived answer attempts back to answer_attempts", moved)
+            return
+        report = await run_retention(database, batch_size=args.batch_size, dry_run=args.dry_run,
+                                     on_progress=_progress)
+        log.info("%s", report.summary())
+    finally:
+        await database.dispose()
+
+
+async def _retention_forever(settings: Settings, args: argparse.Namespace) -> None:
+    while True:
+        try:
+            await _retention_once(settings, args)
+        except Exception:  # a failed run is retried next period; the worker stays up
+            log.exception("retention run failed; next attempt in %s s", args.every)
+        await asyncio.sleep(args.every)
+
+
+def retention(settings: Settings, args: argparse.Namespace) -> int:
+    if args.every and (args.dry_run or args.unarchive):
+        log.error("--every runs the policy on a schedule; it cannot be combined with "
+                  "--dry-run or --unarchive")
+        return 2
+    from persistence.retention import RetentionError
+
+    try:
+        asyncio.run(_retention_forever(settings, args) if args.every
+                    else _retention_once(settings, args))
+    except RetentionError as exc:
+        log.error("%s", exc)
+        return 1
+    return 0
+
+
+# --- backup and restore -----------------------------------------------------------------
+
+
+def _default_backup_dir(settings: Settings) -> Path:
+    return settings.data_dir / "backups"
+
+
+def configure_backup(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dir", type=Path, dest="directory",
+                        help="where backups go (default: $MATHRALLY_DATA_DIR/backups)")
+    parser.add_argument("--keep", type=_positive_int, default=DEFAULT_KEEP,
+                        help=f"how many backups to keep, newest first (default {DEFAULT_KEEP})")
+
+
+def backup(settings: Settings, args: argparse.Namespace) -> int:
+    from persistence.backup import BackupError
+    from persistence.backup import backup as run_backup
+    from server.resources import resolve_database_url
+
+    async def go():
+        url = await resolve_database_url(settings)
+        return await run_backup(url, args.directory or _default_backup_dir(settings), keep=args.keep)
+
+    try:
+        result = asyncio.run(go())
+    except BackupError as exc:
+        log.error("%s", exc)
+        return 1
+    log.info("backup written: %s (%d bytes, %.2f s); removed %d old backups",
+             result.path, result.size_bytes, result.seconds, len(result.removed))
+    return 0
+
+
+def configure_restore(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", type=Path, help="a backup written by `mathrally backup`")
+    parser.add_argument("--wipe", action="store_true",
+                        help="drop everything in the target database first (it must be empty otherwise)")
+
+
+def restore(settings: Settings, args: argparse.Namespace) -> int:
+    from persistence.backup import BackupError
+    from persistence.backup import restore as run_restore
+    from server.resources import resolve_database_url
+
+    async def go():
+        url = await resolve_database_url(settings)
+        return await run_restore(url, args.file, wipe_first=args.wipe)
+
+    try:
+        result = asyncio.run(go())
+    except BackupError as exc:
+        log.error("%s", exc)
+        return 1
+    log.info("restored %s: %d tables in %.2f s", result.path, result.tables, result.seconds)
+    return 0
