@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 
+from server.logs import configure_logging
 from server.settings import Settings
 
 log = logging.getLogger("mathrally")
@@ -75,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             sub.add_parser(name, help=rest[0])
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    configure_logging()
     handler, *rest = COMMANDS[args.command]
     if len(rest) == 2:
         return handler(Settings.from_env(), args)
