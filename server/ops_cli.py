@@ -80,7 +80,10 @@ async def _retention_once(settings: Settings, args: argparse.Namespace) -> None:
             return
         report = await run_retention(database, batch_size=args.batch_size, dry_run=args.dry_run,
                                      on_progress=_progress)
-        log.info("%s", report.summary())
+        log.info("%s", report.summary(), extra={
+            "dry_run": report.dry_run, "archived_attempts": report.counts["answer_attempts"],
+            "aggregated_events": report.counts["learning_events"],
+            "trimmed_sessions": report.counts["practice_sessions"]})
     finally:
         await database.dispose()
 
