@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import logging
 import uuid
 
 import pytest
@@ -107,7 +108,17 @@ def test_a_missing_tool_version_is_a_clear_error():
         backups.find_pg_tool("pg_dump", 3)
 
 
-async def test_the_cli_backs_up_and_restores(scratch_url, tmp_path, monkeypatch):
+@pytest.fixture
+def root_logging():
+    """The CLI configures the root logger for the process; put it back afterwards."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+async def test_the_cli_backs_up_and_restores(scratch_url, tmp_path, monkeypatch, root_logging):
     await _fill(scratch_url)
     before = await backups.table_fingerprints(scratch_url)
     monkeypatch.setenv("DATABASE_URL", scratch_url)

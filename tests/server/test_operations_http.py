@@ -7,12 +7,14 @@ import json
 import logging
 
 import pytest
+from aiohttp.test_utils import make_mocked_request
 from prometheus_client.parser import text_string_to_metric_families
 
 from persistence.migrations import migrate_async
 from server import app_keys
 from server.app import create_app
 from server.logs import ContextFilter, JsonFormatter, log_context
+from server.readiness import readyz
 from server.settings import Settings
 from tests.support import databases, services
 
@@ -107,6 +109,23 @@ async def test_readyz_is_ready_after_startup_and_not_while_shutting_down(client)
     # /healthz keeps its own contract meanwhile.
     health = await client.get("/healthz")
     assert (health.status, await health.json()) == (200, {"database": "ok", "redis": "ok"})
+
+
+async def test_readyz_is_not_ready_while_resources_are_still_starting(
+        aiohttp_client, database_url, redis_url, redis_prefix):
+    app = create_app(_settings(database_url, redis_url, redis_prefix))
+    seen = []
+
+    async def last_resource(app):
+        # Even the last cleanup context runs before the worker says it is ready.
+        response = await readyz(make_mocked_request("GET", "/readyz", app=app))
+        seen.append((response.status, json.loads(response.body)["reason"]))
+        yield
+
+    app.cleanup_ctx.append(last_resource)
+    client = await aiohttp_client(app)
+    assert seen == [(503, "starting")]
+    assert (await client.get("/readyz")).status == 200
 
 
 async def test_readyz_is_not_ready_while_migrations_are_pending(
