@@ -12,8 +12,8 @@ Who calls what:
   batch size and commit latency). Where only a batch list is at hand, register
   `after_commit_hook` instead (answers and batch size, no latency) — not both.
 - caches: `cache_hit(name)` / `cache_miss(name)`.
-- the Socket.IO Redis manager: `watch_redis_manager(probe)` with a callable telling whether
-  its pub/sub listener is alive; the Redis ping is done by `redis_probe_ctx`.
+- the Socket.IO Redis manager: `watch_redis_manager(redis_manager_probe(manager))` once the
+  AsyncServer exists; the Redis ping itself is done by `redis_probe_ctx`.
 """
 
 from __future__ import annotations
@@ -146,6 +146,18 @@ class Metrics:
     def render(self) -> tuple[bytes, str]:
         """The exposition body and its content type."""
         return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+
+def redis_manager_probe(manager: Any) -> Callable[[], bool]:
+    """For `watch_redis_manager`: python-socketio's AsyncRedisManager is alive when its
+    listener task (`manager.thread`, started by `initialize()`) is still running and it
+    holds a Redis connection (`manager.connected`)."""
+
+    def alive() -> bool:
+        task = getattr(manager, "thread", None)
+        return bool(getattr(manager, "connected", False)) and task is not None and not task.done()
+
+    return alive
 
 
 def _safely(read: Callable[[], Any]) -> Any:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import io
 import json
 import logging
+import types
 
 import pytest
 from aiohttp.test_utils import make_mocked_request
@@ -14,6 +17,7 @@ from persistence.migrations import migrate_async
 from server import app_keys
 from server.app import create_app
 from server.logs import ContextFilter, JsonFormatter, log_context
+from server.metrics import redis_manager_probe
 from server.readiness import readyz
 from server.settings import Settings
 from tests.support import databases, services
@@ -85,6 +89,21 @@ async def test_metrics_move_when_their_methods_are_called(client):
 
     metrics.watch_redis_manager(lambda: 1 / 0)  # a broken probe reads as down
     assert (await _scrape(client))[("mathrally_redis_manager_up", ())] == 0
+
+
+async def test_the_redis_manager_probe_follows_its_listener_task():
+    manager = types.SimpleNamespace(connected=True, thread=None)
+    probe = redis_manager_probe(manager)
+    assert probe() is False  # initialize() has not started the listener yet
+    manager.thread = asyncio.create_task(asyncio.sleep(3600))
+    assert probe() is True
+    manager.connected = False
+    assert probe() is False
+    manager.connected = True
+    manager.thread.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await manager.thread
+    assert probe() is False  # the listener died
 
 
 async def test_each_app_has_its_own_registry(aiohttp_client, database_url, redis_url, redis_prefix):
