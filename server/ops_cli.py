@@ -6,24 +6,14 @@ import argparse
 import asyncio
 import datetime as dt
 import logging
-import re
 from pathlib import Path
 
+from server.schedule import add_schedule_arguments, run_on_schedule, schedule_of
 from server.settings import Settings
 
 log = logging.getLogger("mathrally.ops")
 
-DURATION = re.compile(r"^(\d+)([smhd])$")
-UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 DEFAULT_KEEP = 7
-
-
-def parse_duration(raw: str) -> float:
-    """'90s', '30m', '24h', '7d' → seconds."""
-    match = DURATION.match(raw.strip())
-    if not match or int(match.group(1)) == 0:
-        raise argparse.ArgumentTypeError(f"expected a duration like 30m, 24h or 7d, got {raw!r}")
-    return int(match.group(1)) * UNIT_SECONDS[match.group(2)]
 
 
 def _positive_int(raw: str) -> int:
@@ -54,8 +44,7 @@ def configure_retention(parser: argparse.ArgumentParser) -> None:
                         help="count what would be archived, aggregated and trimmed; change nothing")
     parser.add_argument("--batch-size", type=_positive_int, default=DEFAULT_BATCH_SIZE,
                         help=f"rows per transaction (default {DEFAULT_BATCH_SIZE})")
-    parser.add_argument("--every", type=parse_duration, metavar="DURATION",
-                        help="keep running, once per DURATION (e.g. 24h): the Procfile worker")
+    add_schedule_arguments(parser, "apply the policy")
     parser.add_argument("--unarchive", nargs=2, type=_utc_datetime, metavar=("SINCE", "UNTIL"),
                         help="instead: move archived attempts with SINCE <= timestamp < UNTIL "
                              "back to answer_attempts")
@@ -88,25 +77,20 @@ async def _retention_once(settings: Settings, args: argparse.Namespace) -> None:
         await database.dispose()
 
 
-async def _retention_forever(settings: Settings, args: argparse.Namespace) -> None:
-    while True:
-        try:
-            await _retention_once(settings, args)
-        except Exception:  # a failed run is retried next period; the worker stays up
-            log.exception("retention run failed; next attempt in %s s", args.every)
-        await asyncio.sleep(args.every)
-
-
 def retention(settings: Settings, args: argparse.Namespace) -> int:
-    if args.every and (args.dry_run or args.unarchive):
-        log.error("--every runs the policy on a schedule; it cannot be combined with "
-                  "--dry-run or --unarchive")
-        return 2
     from persistence.retention import RetentionError
 
+    schedule = schedule_of(args)
+    if schedule and (args.dry_run or args.unarchive):
+        log.error("--every/--at run the policy on a schedule; they cannot be combined with "
+                  "--dry-run or --unarchive")
+        return 2
     try:
-        asyncio.run(_retention_forever(settings, args) if args.every
-                    else _retention_once(settings, args))
+        if schedule:
+            asyncio.run(run_on_schedule("retention", schedule,
+                                        lambda: _retention_once(settings, args)))
+        else:
+            asyncio.run(_retention_once(settings, args))
     except RetentionError as exc:
         log.error("%s", exc)
         return 1
@@ -125,6 +109,7 @@ def configure_backup(parser: argparse.ArgumentParser) -> None:
                         help="where backups go (default: $MATHRALLY_DATA_DIR/backups)")
     parser.add_argument("--keep", type=_positive_int, default=DEFAULT_KEEP,
                         help=f"how many backups to keep, newest first (default {DEFAULT_KEEP})")
+    add_schedule_arguments(parser, "back up")
 
 
 def backup(settings: Settings, args: argparse.Namespace) -> int:
@@ -132,17 +117,21 @@ def backup(settings: Settings, args: argparse.Namespace) -> int:
     from persistence.backup import backup as run_backup
     from server.resources import resolve_database_url
 
-    async def go():
+    async def once() -> None:
         url = await resolve_database_url(settings)
-        return await run_backup(url, args.directory or _default_backup_dir(settings), keep=args.keep)
+        result = await run_backup(url, args.directory or _default_backup_dir(settings),
+                                  keep=args.keep)
+        log.info("backup written: %s (%d bytes, %.2f s); removed %d old backups",
+                 result.path, result.size_bytes, result.seconds, len(result.removed),
+                 extra={"backup_path": str(result.path), "backup_bytes": result.size_bytes,
+                        "backup_seconds": round(result.seconds, 3)})
 
+    schedule = schedule_of(args)
     try:
-        result = asyncio.run(go())
+        asyncio.run(run_on_schedule("backup", schedule, once) if schedule else once())
     except BackupError as exc:
         log.error("%s", exc)
         return 1
-    log.info("backup written: %s (%d bytes, %.2f s); removed %d old backups",
-             result.path, result.size_bytes, result.seconds, len(result.removed))
     return 0
 
 
