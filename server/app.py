@@ -20,10 +20,11 @@ def create_app(settings: Settings | None = None) -> web.Application:
     settings = settings or Settings.from_env()
     app = web.Application(middlewares=[request_ids, json_errors], client_max_size=MAX_HTTP_BODY_BYTES)
     app[app_keys.SETTINGS] = settings
+    # First, so every part set up after it can report to it.
+    setup_metrics(app)
     # Order matters: Redis, then the database; torn down in reverse.
     app.cleanup_ctx.append(redis_ctx)
     app.cleanup_ctx.append(database_ctx)
-    setup_metrics(app)
     app.cleanup_ctx.append(redis_probe_ctx)
     setup_health(app)
     setup_readiness(app)

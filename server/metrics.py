@@ -8,9 +8,9 @@ Who calls what:
 - Socket.IO connect/disconnect handlers: `client_connected(ns)` / `client_disconnected(ns)`.
 - room lifecycle: `room_opened()` / `room_closed()` (or `set_open_rooms(n)`).
 - the answer handler: `observe_ack(seconds)` from the answer's arrival to its ack.
-- the group-commit writer: `observe_batch(size, seconds)` once per committed batch (answers,
-  batch size and commit latency). Where only a batch list is at hand, register
-  `after_commit_hook` instead (answers and batch size, no latency) — not both.
+- the group-commit writer: either `observe_batch(size, seconds)` once per committed batch
+  (answers, batch size and commit latency), or `add_after_commit_hook(metrics.after_commit_hook)`
+  (answers and batch size) plus `observe_commit_seconds(seconds)` around its transaction.
 - caches: `cache_hit(name)` / `cache_miss(name)`.
 - the Socket.IO Redis manager: `watch_redis_manager(redis_manager_probe(manager))` once the
   AsyncServer exists; the Redis ping itself is done by `redis_probe_ctx`.
@@ -76,9 +76,9 @@ class Metrics:
             registry=r)
         self.redis_up = Gauge(
             "mathrally_redis_up", "1 when Redis answered the last ping", registry=r)
-        self.redis_manager_up = Gauge(
-            "mathrally_redis_manager_up",
-            "1 when the Socket.IO Redis manager's pub/sub listener is alive", registry=r)
+        # Created by watch_redis_manager: a single worker without REDIS_URL has no manager,
+        # and a gauge stuck at 0 there would page someone for nothing.
+        self.redis_manager_up: Gauge | None = None
         self.db_pool_checked_out = Gauge(
             "mathrally_db_pool_checked_out", "Database connections in use", registry=r)
         self.ready = Gauge(
@@ -121,6 +121,10 @@ class Metrics:
         self.batch_size.observe(size)
         self.commit_latency.observe(seconds)
 
+    def observe_commit_seconds(self, seconds: float) -> None:
+        """Only the commit latency, for a writer whose after-commit hook counts the rest."""
+        self.commit_latency.observe(seconds)
+
     async def after_commit_hook(self, batch: Sequence[Any]) -> None:
         """For GroupCommitWriter.add_after_commit_hook: counts answers and the batch size."""
         self.answers.inc(len(batch))
@@ -138,6 +142,11 @@ class Metrics:
 
     def watch_redis_manager(self, is_alive: Callable[[], bool]) -> None:
         """Read the manager's health at every scrape, so it can never be stale."""
+        if self.redis_manager_up is None:
+            self.redis_manager_up = Gauge(
+                "mathrally_redis_manager_up",
+                "1 when the Socket.IO Redis manager's pub/sub listener is alive",
+                registry=self.registry)
         self.redis_manager_up.set_function(lambda: 1.0 if _safely(is_alive) else 0.0)
 
     def watch_database_pool(self, checked_out: Callable[[], int]) -> None:

@@ -56,6 +56,7 @@ async def test_metrics_move_when_their_methods_are_called(client):
     assert before[("mathrally_redis_up", ())] == 1  # the probe pinged as the app started
     assert ("mathrally_db_pool_checked_out", ()) in before
     assert ("mathrally_process_resident_memory_bytes", ()) in before
+    assert ("mathrally_redis_manager_up", ()) not in before  # no manager watched yet
 
     metrics.client_connected("/play")
     metrics.client_connected("/play")
@@ -67,6 +68,7 @@ async def test_metrics_move_when_their_methods_are_called(client):
     metrics.observe_ack(0.003)
     metrics.observe_batch(40, 0.004)
     await metrics.after_commit_hook([object()] * 2)
+    metrics.observe_commit_seconds(0.02)
     metrics.cache_hit("grid")
     metrics.cache_hit("grid")
     metrics.cache_miss("grid")
@@ -80,7 +82,8 @@ async def test_metrics_move_when_their_methods_are_called(client):
     assert after[("mathrally_ack_latency_seconds_count", ())] == 1
     assert after[("mathrally_ack_latency_seconds_bucket", (("le", "0.005"),))] == 1
     assert after[("mathrally_ack_latency_seconds_bucket", (("le", "0.0025"),))] == 0
-    assert after[("mathrally_commit_latency_seconds_count", ())] == 1
+    assert after[("mathrally_commit_latency_seconds_count", ())] == 2
+    assert after[("mathrally_commit_latency_seconds_bucket", (("le", "0.01"),))] == 1
     assert after[("mathrally_commit_batch_size_count", ())] == 2
     assert after[("mathrally_commit_batch_size_sum", ())] == 42
     assert after[("mathrally_cache_hits_total", (("cache", "grid"),))] == 2
