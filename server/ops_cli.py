@@ -85,6 +85,9 @@ def retention(settings: Settings, args: argparse.Namespace) -> int:
         log.error("--every/--at run the policy on a schedule; they cannot be combined with "
                   "--dry-run or --unarchive")
         return 2
+    if args.unarchive and (args.dry_run or args.unarchive[0] >= args.unarchive[1]):
+        log.error("--unarchive SINCE UNTIL needs SINCE before UNTIL, and no --dry-run")
+        return 2
     try:
         if schedule:
             asyncio.run(run_on_schedule("retention", schedule,

@@ -76,8 +76,14 @@ async def test_a_failed_run_does_not_stop_the_schedule(caplog):
     assert any("test-job run failed" in r.getMessage() and r.exc_info for r in caplog.records)
 
 
-def test_a_schedule_cannot_be_combined_with_a_dry_run(root_logging):
-    assert main(["retention", "--every", "24h", "--dry-run"]) == 2
+@pytest.mark.parametrize("argv", [
+    ["--every", "24h", "--dry-run"],
+    ["--at", "03:00", "--unarchive", "2023-01-01", "2024-01-01"],
+    ["--unarchive", "2024-01-01", "2023-01-01"],
+    ["--unarchive", "2023-01-01", "2024-01-01", "--dry-run"],
+])
+def test_contradictory_retention_options_are_refused(root_logging, argv):
+    assert main(["retention", *argv]) == 2
 
 
 def test_every_and_at_exclude_each_other(capsys):
