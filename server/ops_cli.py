@@ -78,6 +78,8 @@ async def _retention_once(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def retention(settings: Settings, args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import SQLAlchemyError
+
     from persistence.retention import RetentionError
 
     schedule = schedule_of(args)
@@ -96,6 +98,9 @@ def retention(settings: Settings, args: argparse.Namespace) -> int:
             asyncio.run(_retention_once(settings, args))
     except RetentionError as exc:
         log.error("%s", exc)
+        return 1
+    except (SQLAlchemyError, OSError):  # database unreachable, lock timeout: nothing half-done
+        log.exception("retention failed; every finished batch is committed, run it again")
         return 1
     return 0
 
