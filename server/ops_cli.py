@@ -121,6 +121,8 @@ def configure_backup(parser: argparse.ArgumentParser) -> None:
 
 
 def backup(settings: Settings, args: argparse.Namespace) -> int:
+    import asyncpg
+
     from persistence.backup import BackupError
     from persistence.backup import backup as run_backup
     from server.resources import resolve_database_url
@@ -140,6 +142,9 @@ def backup(settings: Settings, args: argparse.Namespace) -> int:
     except BackupError as exc:
         log.error("%s", exc)
         return 1
+    except (OSError, asyncpg.PostgresError) as exc:
+        log.error("cannot reach the database: %s: %s", type(exc).__name__, exc)
+        return 1
     return 0
 
 
@@ -150,6 +155,8 @@ def configure_restore(parser: argparse.ArgumentParser) -> None:
 
 
 def restore(settings: Settings, args: argparse.Namespace) -> int:
+    import asyncpg
+
     from persistence.backup import BackupError
     from persistence.backup import restore as run_restore
     from server.resources import resolve_database_url
@@ -162,6 +169,9 @@ def restore(settings: Settings, args: argparse.Namespace) -> int:
         result = asyncio.run(go())
     except BackupError as exc:
         log.error("%s", exc)
+        return 1
+    except (OSError, asyncpg.PostgresError) as exc:
+        log.error("cannot reach the database: %s: %s", type(exc).__name__, exc)
         return 1
     log.info("restored %s: %d tables in %.2f s", result.path, result.tables, result.seconds)
     return 0
