@@ -12,6 +12,7 @@ from server.metrics import redis_probe_ctx, setup_metrics
 from server.readiness import setup_readiness
 from server.resources import database_ctx, redis_ctx
 from server.settings import Settings
+from server.teacher_api import setup_teacher_api
 
 MAX_HTTP_BODY_BYTES = 64 * 1024
 
@@ -28,4 +29,5 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.cleanup_ctx.append(redis_probe_ctx)
     setup_health(app)
     setup_readiness(app)
+    setup_teacher_api(app)
     return app
