@@ -1,7 +1,7 @@
 """Curriculum: per-student section completion, unique facts per track.
 
 Revision ID: 0006
-Revises: 0002
+Revises: 0007
 """
 
 from alembic import op
@@ -9,7 +9,7 @@ from alembic import op
 from persistence.migration_helpers import drop_tables, run_sql_file
 
 revision = "0006"
-down_revision = "0002"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
