@@ -19,3 +19,4 @@ READINESS = web.AppKey("readiness", Readiness)
 # The curriculum's clock (naive UTC now); tests swap it to move days forward.
 CLOCK = web.AppKey("clock", object)
 LEARNING_CACHE = web.AppKey("learning_cache", object)
+PROGRESS_REFRESHER = web.AppKey("progress_refresher", object)

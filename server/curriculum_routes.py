@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from persistence.accounts import issue_token, student_for_key
 from persistence.curriculum import grid, practice, progress
-from persistence.curriculum.after_commit import CurriculumAfterCommit
+from persistence.curriculum.after_commit import CurriculumAfterCommit, ProgressRefresher
 from persistence.curriculum.cache import LearningCache
 from server import app_keys
 from server.curriculum_auth import authorize_class, authorize_student_data, principal, query_uuid
@@ -232,12 +232,22 @@ async def curriculum_ctx(app: web.Application) -> AsyncIterator[None]:
 
     Append after the Redis, database and answer-writer contexts."""
     settings = app[app_keys.SETTINGS]
-    cache = LearningCache(app[app_keys.REDIS], settings.redis_prefix)
+    metrics = app.get(app_keys.METRICS)
+    cache = LearningCache(app[app_keys.REDIS], settings.redis_prefix,
+                          on_hit=metrics.cache_hit if metrics else None,
+                          on_miss=metrics.cache_miss if metrics else None)
     app[app_keys.LEARNING_CACHE] = cache
+    refresher = ProgressRefresher(app[app_keys.DATABASE], cache)
+    refresher.start()
+    app[app_keys.PROGRESS_REFRESHER] = refresher
     writer_key = getattr(app_keys, "ANSWER_WRITER", None)
     if writer_key is not None and writer_key in app:
-        app[writer_key].add_after_commit_hook(CurriculumAfterCommit(app[app_keys.DATABASE], cache))
+        app[writer_key].add_after_commit_hook(
+            CurriculumAfterCommit(app[app_keys.DATABASE], cache, refresher))
     yield
+    # The answer writer's context (earlier in the list) stops after this one: answers it
+    # still commits then are refreshed by their students' next answer.
+    await refresher.stop()
 
 
 def setup_curriculum(app: web.Application) -> None:

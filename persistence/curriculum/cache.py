@@ -59,10 +59,15 @@ def _default(value: Any) -> Any:
 
 
 class LearningCache:
-    def __init__(self, redis: Redis, prefix: str, stats: CacheStats | None = None) -> None:
+    def __init__(self, redis: Redis, prefix: str, stats: CacheStats | None = None, *,
+                 on_hit: Callable[[str], None] | None = None,
+                 on_miss: Callable[[str], None] | None = None) -> None:
         self.redis = redis
         self.prefix = prefix
         self.stats = stats or CacheStats()
+        # e.g. the Prometheus counters of server/metrics.py (cache_hit / cache_miss)
+        self._on_hit = on_hit
+        self._on_miss = on_miss
 
     # --- key names (the seed's, under the deployment prefix) ---------------------------
 
@@ -94,8 +99,12 @@ class LearningCache:
         raw = await (self.redis.hget(key, field) if field else self.redis.get(key))
         if raw is not None:
             self.stats.hits[kind] += 1
+            if self._on_hit:
+                self._on_hit(kind)
             return json.loads(raw)
         self.stats.misses[kind] += 1
+        if self._on_miss:
+            self._on_miss(kind)
         generation_key = self._generation_key(user_id) if user_id else None
         generation = await self.redis.get(generation_key) if generation_key else None
         value = await load()

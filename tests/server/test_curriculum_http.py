@@ -204,3 +204,40 @@ async def test_a_slow_reader_never_stores_figures_older_than_an_invalidation(cli
     assert await cache.user_stats(user, load) == {"fresh": True}
     assert await redis.get(cache.user_stats_key(user)) is not None
     assert 0 < await redis.ttl(cache.user_stats_key(user)) <= 300
+
+
+async def test_live_game_answers_refresh_progress_in_the_background(client, clean_db):
+    teacher = await make_user(clean_db, role="teacher")
+    alice = await make_user(clean_db)
+    await _class_with(clean_db, teacher, [alice])
+    auth = await _sign_in(client, clean_db, alice)
+    cache = client.app[app_keys.LEARNING_CACHE]
+    refresher = client.app[app_keys.PROGRESS_REFRESHER]
+    ids = await track_question_ids(clean_db, MULT)
+    url = f"/api/users/{alice}/tracks/{MULT}/progress"
+    assert (await (await client.get(url, headers=auth)).json())["mastered_questions"] == 0
+
+    hook = CurriculumAfterCommit(clean_db, cache, refresher)
+    for i, q in enumerate(ids[:3]):
+        await set_progress(clean_db, alice, q, total=1, correct=1, avg_ms=900)
+        # A live game's answers carry their question_index.
+        await hook([(SimpleNamespace(user_id=alice, question_id=q, answered_at=NOW, question_index=i),
+                     SimpleNamespace(duplicate=False))])
+    await refresher.drain()
+    assert (await (await client.get(url, headers=auth)).json())["mastered_questions"] == 3
+
+
+async def test_cache_hits_and_misses_reach_the_metrics_endpoint(client, clean_db):
+    teacher = await make_user(clean_db, role="teacher")
+    alice = await make_user(clean_db)
+    await _class_with(clean_db, teacher, [alice])
+    auth = await _sign_in(client, clean_db, alice)
+    for _ in range(3):
+        response = await client.get(f"/api/users/{alice}/stats", headers=auth)
+        assert response.status == 200
+    metrics = await (await client.get("/metrics")).text()
+    assert 'mathrally_cache_hits_total{cache="user_stats"} 2.0' in metrics
+    assert 'mathrally_cache_misses_total{cache="user_stats"} 1.0' in metrics
+    snapshot = client.app[app_keys.LEARNING_CACHE].stats.snapshot()
+    assert snapshot["hits"]["user_stats"] == 2 and snapshot["misses"]["user_stats"] == 1
+    assert snapshot["hit_ratio"]["user_stats"] == 0.6667
