@@ -7,10 +7,12 @@
     leaderboard:daily                5 min    (names only here; the live game owns them)
     leaderboard:weekly               15 min
 
-Every key sits under settings.redis_prefix. A read that misses loads from PostgreSQL and
-stores the value only if no answer for that student committed meanwhile: invalidation bumps a
-per-student generation (user:{userId}:cache_gen) and the store is a WATCHed transaction on
-it, so a slow reader can never put pre-answer figures back after the answer's invalidation.
+Every key sits under settings.redis_prefix. A student's cached figures are stamped with
+their generation (user:{userId}:cache_gen), read in the same round trip as the value: a value
+from an older generation is a miss. Invalidating a student after their answers commit is
+one INCR, whatever they have cached, and a read that misses stores its value only inside a
+transaction WATCHing the generation it started from, so a slow reader can never put
+pre-answer figures back after the answer's invalidation.
 """
 
 from __future__ import annotations
@@ -96,32 +98,40 @@ class LearningCache:
 
     async def _read_through(self, kind: str, user_id: uuid.UUID | None, key: str, ttl_s: int,
                             load: Callable[[], Awaitable[Any]], field: str | None = None) -> Any:
-        raw = await (self.redis.hget(key, field) if field else self.redis.get(key))
-        if raw is not None:
-            self.stats.hits[kind] += 1
-            if self._on_hit:
-                self._on_hit(kind)
-            return json.loads(raw)
-        self.stats.misses[kind] += 1
-        if self._on_miss:
-            self._on_miss(kind)
         generation_key = self._generation_key(user_id) if user_id else None
-        generation = await self.redis.get(generation_key) if generation_key else None
+        async with self.redis.pipeline(transaction=False) as pipe:
+            pipe.hget(key, field) if field else pipe.get(key)
+            if generation_key:
+                pipe.get(generation_key)
+            raw, *rest = await pipe.execute()
+        generation = _text(rest[0]) if rest else None
+        if raw is not None:
+            entry = json.loads(raw)
+            if entry.get("g") == generation:
+                self._count(kind, hit=True)
+                return entry["v"]
+        self._count(kind, hit=False)
         value = await load()
         if value is None:
             return None
         # Round-trip through JSON so a hit and a miss return the same shapes.
-        encoded = json.dumps(value, default=_default)
+        encoded = json.dumps({"g": generation, "v": value}, default=_default)
         await self._store_unless_invalidated(key, field, encoded, ttl_s, generation_key, generation)
-        return json.loads(encoded)
+        return json.loads(encoded)["v"]
+
+    def _count(self, kind: str, *, hit: bool) -> None:
+        (self.stats.hits if hit else self.stats.misses)[kind] += 1
+        callback = self._on_hit if hit else self._on_miss
+        if callback:
+            callback(kind)
 
     async def _store_unless_invalidated(self, key: str, field: str | None, encoded: str, ttl_s: int,
-                                        generation_key: str | None, generation: bytes | None) -> None:
+                                        generation_key: str | None, generation: str | None) -> None:
         async with self.redis.pipeline(transaction=True) as pipe:
             try:
                 if generation_key:
                     await pipe.watch(generation_key)
-                    if await pipe.get(generation_key) != generation:
+                    if _text(await pipe.get(generation_key)) != generation:
                         return  # an answer committed while we loaded: our figures are stale
                 pipe.multi()
                 if field:
@@ -140,14 +150,12 @@ class LearningCache:
 
     async def track_progress(self, user_id: uuid.UUID, track_id: uuid.UUID,
                              load: Callable[[], Awaitable[Any]]) -> Any:
-        await self.remember_track(user_id, track_id)
         return await self._read_through("track_progress", user_id,
                                         self.track_progress_key(user_id, track_id),
                                         TRACK_PROGRESS_TTL_S, load)
 
     async def grid(self, user_id: uuid.UUID, track_id: uuid.UUID, operation: str,
                    load: Callable[[], Awaitable[Any]]) -> Any:
-        await self.remember_track(user_id, track_id)
         return await self._read_through("grid", user_id, self.grid_key(user_id, track_id),
                                         GRID_TTL_S, load, field=operation)
 
@@ -161,38 +169,19 @@ class LearningCache:
     # --- invalidation -------------------------------------------------------------------
 
     async def invalidate_students(self, user_ids: Iterable[uuid.UUID]) -> None:
-        """Drop every cached figure of these students (called after their answers commit).
-
-        Track ids are not needed: every user:{u}:progress:* and grid:{u}:* key is found by a
-        per-student index set, so one student's invalidation costs one round trip.
-        """
+        """Make every cached figure of these students stale (called after their answers
+        commit): one INCR of each student's generation, all in one round trip."""
         user_ids = sorted(set(user_ids))
         if not user_ids:
             return
         async with self.redis.pipeline(transaction=False) as pipe:
             for user_id in user_ids:
-                pipe.smembers(self._tracks_index_key(user_id))
-            indexed = await pipe.execute()
-        async with self.redis.pipeline(transaction=True) as pipe:
-            for user_id, tracks in zip(user_ids, indexed, strict=True):
                 generation_key = self._generation_key(user_id)
                 pipe.incr(generation_key)
                 pipe.expire(generation_key, GENERATION_TTL_S)
-                keys = [self.user_stats_key(user_id), self._tracks_index_key(user_id)]
-                for raw in tracks:
-                    track_id = raw.decode() if isinstance(raw, bytes) else raw
-                    keys += [self.track_progress_key(user_id, track_id), self.grid_key(user_id, track_id)]
-                pipe.delete(*keys)
             await pipe.execute()
         self.stats.invalidations += len(user_ids)
 
-    def _tracks_index_key(self, user_id: uuid.UUID) -> str:
-        return f"{self.prefix}:user:{user_id}:cached_tracks"
 
-    async def remember_track(self, user_id: uuid.UUID, track_id: uuid.UUID) -> None:
-        """Record that track-scoped keys of this student may exist, for invalidate_students."""
-        key = self._tracks_index_key(user_id)
-        async with self.redis.pipeline(transaction=False) as pipe:
-            pipe.sadd(key, str(track_id))
-            pipe.expire(key, GENERATION_TTL_S)
-            await pipe.execute()
+def _text(raw: bytes | str | None) -> str | None:
+    return raw.decode() if isinstance(raw, bytes) else raw
