@@ -6,6 +6,7 @@ Handlers parse, authorise, call one persistence function and reply (docs/practic
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import secrets
 import uuid
@@ -22,8 +23,12 @@ from server import app_keys
 from server.curriculum_auth import authorize_class, authorize_student_data, principal, query_uuid
 from server.errors import ApiError, error_response
 from server.request_body import Body, path_uuid, read_body
+from server.timestamps import epoch_ms
 
 OPERATIONS = ("+", "-", "×", "÷")
+# Student keys are 8 characters of 31: guessing one takes far more tries than this allows.
+STUDENT_SIGN_INS_PER_ADDRESS = 30
+STUDENT_SIGN_IN_WINDOW_S = 15 * 60
 
 
 def utc_now() -> dt.datetime:
@@ -82,8 +87,23 @@ class PracticeAnswer(Body):
 # --- sign-in ------------------------------------------------------------------------------
 
 
+async def _count_sign_in(request: web.Request) -> None:
+    """A fixed window per address, in Redis so it holds across workers; 429 past the limit."""
+    address = hashlib.sha256((request.remote or "unknown").encode()).hexdigest()[:32]
+    key = f"{request.app[app_keys.SETTINGS].redis_prefix}:student_signin:addr:{address}"
+    async with request.app[app_keys.REDIS].pipeline(transaction=True) as pipe:
+        pipe.incr(key)
+        pipe.expire(key, STUDENT_SIGN_IN_WINDOW_S, nx=True)
+        pipe.ttl(key)
+        count, _, ttl = await pipe.execute()
+    if count > STUDENT_SIGN_INS_PER_ADDRESS:
+        raise ApiError(429, "rate_limited", "too many sign-in attempts; try again later",
+                       headers={"Retry-After": str(max(1, ttl))})
+
+
 async def student_session(request: web.Request) -> web.Response:
     body = await read_body(request, StudentSignIn)
+    await _count_sign_in(request)
     student = await student_for_key(_db(request), body.student_key)
     if student is None:
         raise ApiError(401, "invalid_student_key", "no student has that key")
@@ -92,7 +112,7 @@ async def student_session(request: web.Request) -> web.Response:
     expires_at = await issue_token(_db(request), student.user_id, token,
                                    ttl_hours=settings.token_ttl_hours)
     return _json({"token": token, "user_id": student.user_id, "display_name": student.display_name,
-                  "class_id": student.class_id, "expires_at": expires_at}, 201)
+                  "class_id": student.class_id, "expires_at": epoch_ms(expires_at)}, 201)
 
 
 # --- tracks, progress, stats, grid ----------------------------------------------------------

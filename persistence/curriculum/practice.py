@@ -182,6 +182,14 @@ async def submit_answer(db: Database, cache: LearningCache, writer, user_id: uui
     if fact is None:
         raise PracticeError(400, "question_not_in_session", "That question is not part of this session.")
     correct_answer = Decimal(str(fact["correct_answer"]))
+    if session.mode == "placement":
+        async with db.engine.connect() as conn:
+            earlier = await conn.scalar(text(
+                "SELECT attempt_id FROM answer_attempts WHERE session_id = :s AND question_id = :q "
+                "LIMIT 1"), {"s": session.id, "q": question_id})
+        if earlier is not None and earlier != attempt_id:
+            # A placement quiz counts each fact's first answer only (a retry is fine).
+            raise PracticeError(409, "already_answered", "That placement question is answered.")
     attempt = AttemptIn(attempt_id=attempt_id, user_id=user_id, session_id=session.id,
                         question_id=question_id, raw_input=str(raw_input).strip(),
                         user_answer=user_answer, correct_answer=correct_answer,

@@ -126,3 +126,19 @@ async def test_placement_practice_reviews_unlock_and_grid(app_client, clean_db):
     assert set(day6) == twice_on_day0
     day7 = await _review_day(kid, clock, 7, answers)
     assert set(day7) == once_on_day0
+
+
+async def test_a_placement_question_counts_its_first_answer_only(app_client, clean_db):
+    client, _ = app_client
+    user = await make_user(clean_db)
+    _, _, keys = await enrol(clean_db, user)
+    kid = await Student.sign_in(client, keys[user])
+    session = (await kid.start(track_id("multiplication-12"), mode="placement"))["session_id"]
+    question = (await kid.next(session))["question"]
+    attempt = "6f1c1f0e-0000-4000-8000-000000000001"
+    await kid.answer(session, question, correct=False, attempt_id=attempt)
+    retry = await kid.answer(session, question, correct=False, attempt_id=attempt)
+    assert retry["duplicate"] is True
+    again = await kid.answer(session, question, correct=True, expect=409)
+    assert again["error"]["code"] == "already_answered"
+    assert (await kid.next(session))["question"]["question_id"] != question["question_id"]
