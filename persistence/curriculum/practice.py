@@ -168,6 +168,8 @@ async def submit_answer(db: Database, cache: LearningCache, writer, user_id: uui
                         session_id: uuid.UUID, *, attempt_id: uuid.UUID, question_id: uuid.UUID,
                         raw_input: Any, response_time_ms: Any, now: dt.datetime,
                         input_method: str = "keyboard") -> dict:
+    # Imported here, not at the top: the answer writer's module lands with the flow branch,
+    # and nothing else in this module needs it.
     from persistence.answer_flow import AttemptIn, AttemptRejected
 
     if isinstance(response_time_ms, bool) or not isinstance(response_time_ms, int) \
