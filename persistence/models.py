@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy import (
     ARRAY,
-    BigInteger,
     CHAR,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
