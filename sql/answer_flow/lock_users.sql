@@ -1,4 +1,4 @@
--- Step 0b: lock the batch's users in user_id order. Every writer of the flow's tables takes
+-- Step 0a: lock the batch's users in user_id order. Every writer of the flow's tables takes
 -- these row locks first, so two batches (in one process or several) never interleave one
 -- user, and never deadlock. Returns each user's statistics and daily goal.
 SELECT s.user_id, s.total_questions_answered, s.total_correct_answers, s.total_response_time,
@@ -9,6 +9,6 @@ SELECT s.user_id, s.total_questions_answered, s.total_correct_answers, s.total_r
        s.achievements_unlocked, s.experience_points, u.daily_goal_minutes
 FROM user_statistics s
 JOIN users u ON u.id = s.user_id
-WHERE s.user_id = ANY($1::uuid[])
+WHERE s.user_id = ANY($1::text::uuid[])
 ORDER BY s.user_id
 FOR UPDATE OF s

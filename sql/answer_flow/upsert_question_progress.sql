@@ -11,9 +11,9 @@ SELECT v.user_id, v.question_id, v.total_attempts, v.correct_attempts, v.incorre
        v.best_streak, v.recent_attempts::jsonb, v.next_review_date, v.review_interval,
        v.ease_factor
 FROM unnest(
-    $1::uuid[], $2::uuid[], $3::int[], $4::int[], $5::int[], $6::bigint[], $7::int[],
-    $8::int[], $9::int[], $10::timestamp[], $11::timestamp[], $12::int[], $13::int[],
-    $14::text[], $15::date[], $16::int[], $17::numeric[])
+    $1::text::uuid[], $2::text::uuid[], $3::text::int[], $4::text::int[], $5::text::int[], $6::text::bigint[], $7::text::int[],
+    $8::text::int[], $9::text::int[], $10::text::timestamp[], $11::text::timestamp[], $12::text::int[], $13::text::int[],
+    $14::text::text[], $15::text::date[], $16::text::int[], $17::text::numeric[])
     AS v(user_id, question_id, total_attempts, correct_attempts, incorrect_attempts,
          total_response_time, average_response_time, best_response_time, last_response_time,
          first_attempt_date, last_attempt_date, current_streak, best_streak, recent_attempts,

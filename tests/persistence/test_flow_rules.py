@@ -208,7 +208,7 @@ def test_session_counters_mastery_gained_and_new_mastered_facts():
     {"response_time_ms": -1}, {"answered_at": dt.datetime.now(dt.UTC)},
     {"input_method": ""}, {"input_method": "x" * 21}, {"hints_used": -1},
     {"confidence_rating": 6}, {"points": 2**31}, {"raw_input": "9" * 201},
-    {"device_info": "phone"},
+    {"device_info": "phone"}, {"raw_input": "1\x002"},
 ])
 def test_validation_rejects_out_of_range_fields(change):
     import dataclasses

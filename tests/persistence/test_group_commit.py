@@ -202,3 +202,22 @@ async def test_mastery_mirror_equals_the_trigger(db, database_url):
                 assert got[qid] == mastery_for(*case), case
     finally:
         await conn.close()
+
+
+async def test_text_survives_the_array_literals(db, database_url, world, writer):
+    (u1, _, _), (s1, _, _), facts = world
+    nasty = ['NULL', '{"a\\\\b",NULL}', "  spaced , comma ", "é × ÷ 🙂", "", 'x"y\\']
+    sends = [attempt(u1, s1, facts[i % 4], seconds=i, raw_input=raw, input_method=f"m{i}",
+                     device_info={"agent": raw}) for i, raw in enumerate(nasty)]
+    await asyncio.gather(*(writer.submit(a) for a in sends))
+    conn = await asyncpg.connect(database_url)
+    try:
+        rows = await conn.fetch("SELECT raw_input, input_method FROM answer_attempts "
+                                "WHERE user_id = $1 ORDER BY timestamp", u1)
+        agents = await conn.fetch("SELECT device_info->>'agent' AS agent FROM learning_events "
+                                  "WHERE user_id = $1 ORDER BY timestamp", u1)
+    finally:
+        await conn.close()
+    assert [r["raw_input"] for r in rows] == nasty
+    assert [r["input_method"] for r in rows] == [f"m{i}" for i in range(len(nasty))]
+    assert [r["agent"] for r in agents] == nasty
