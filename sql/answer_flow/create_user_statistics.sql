@@ -2,5 +2,8 @@
 -- user_statistics row. Sorted, so two writers insert new rows in the same order; the writer
 -- then locks them with lock_users.sql.
 INSERT INTO user_statistics (user_id)
-SELECT u.id FROM users u WHERE u.id = ANY($1::text::uuid[]) ORDER BY u.id
+SELECT u.id
+FROM unnest($1::text::uuid[]) AS k(id)
+JOIN users u ON u.id = k.id
+ORDER BY u.id
 ON CONFLICT (user_id) DO NOTHING

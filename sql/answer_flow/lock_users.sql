@@ -7,8 +7,8 @@ SELECT s.user_id, s.total_questions_answered, s.total_correct_answers, s.total_r
        s.facts_by_fluency_level::text AS facts_by_fluency_level,
        s.performance_by_operation::text AS performance_by_operation,
        s.achievements_unlocked, s.experience_points, u.daily_goal_minutes
-FROM user_statistics s
+FROM unnest($1::text::uuid[]) AS k(user_id)
+JOIN user_statistics s ON s.user_id = k.user_id
 JOIN users u ON u.id = s.user_id
-WHERE s.user_id = ANY($1::text::uuid[])
 ORDER BY s.user_id
 FOR UPDATE OF s
