@@ -15,22 +15,30 @@ def _quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _bool(value: bool) -> str:
-    return "t" if value else "f"
+_BOOLS = {True: "t", False: "f", None: "NULL"}
 
 
-def _iso(value) -> str:
-    return value.isoformat()
+def _plain(values: Iterable) -> str:
+    # No int, Decimal or UUID prints as "None", so None can be renamed after the join.
+    return ",".join(map(str, values)).replace("None", "NULL")
+
+
+def _dates(values: Iterable) -> str:
+    return ",".join(["NULL" if v is None else v.isoformat() for v in values])
+
+
+def _texts(values: Iterable) -> str:
+    return ",".join(["NULL" if v is None else _quote(v) for v in values])
 
 
 # v: values whose str() is their PostgreSQL input (int, Decimal, UUID); b: bool;
 # d: date or datetime (ISO 8601); t: text (always quoted, so "NULL" stays a string).
-ENCODERS = {"v": str, "b": _bool, "d": _iso, "t": _quote}
+ENCODERS = {"v": _plain, "b": lambda values: ",".join(map(_BOOLS.__getitem__, values)),
+            "d": _dates, "t": _texts}
 
 
 def array_literal(values: Iterable, kind: str) -> str:
-    encode = ENCODERS[kind]
-    return "{" + ",".join("NULL" if v is None else encode(v) for v in values) + "}"
+    return "{" + ENCODERS[kind](values) + "}"
 
 
 def column_literals(rows: Sequence[tuple], kinds: str) -> list[str]:
