@@ -221,3 +221,17 @@ async def test_text_survives_the_array_literals(db, database_url, world, writer)
     assert [r["raw_input"] for r in rows] == nasty
     assert [r["input_method"] for r in rows] == [f"m{i}" for i in range(len(nasty))]
     assert [r["agent"] for r in agents] == nasty
+
+
+async def test_hooks_never_see_a_retry(db, world, writer):
+    (u1, _, _), (s1, _, _), facts = world
+    seen = []
+
+    async def hook(committed):
+        seen.extend(outcome.attempt_id for _, outcome in committed)
+
+    writer.add_after_commit_hook(hook)
+    a, b = attempt(u1, s1, facts[0]), attempt(u1, s1, facts[1], seconds=1)
+    await asyncio.gather(writer.submit(a), writer.submit(a), writer.submit(b))
+    await writer.submit(a)
+    assert seen == [a.attempt_id, b.attempt_id]
