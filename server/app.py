@@ -9,6 +9,7 @@ from server.errors import json_errors
 from server.health import setup_health
 from server.resources import answer_writer_ctx, database_ctx, redis_ctx
 from server.settings import Settings
+from server.teacher_api import setup_teacher_api
 
 MAX_HTTP_BODY_BYTES = 64 * 1024
 
@@ -22,4 +23,5 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(answer_writer_ctx)
     setup_health(app)
+    setup_teacher_api(app)
     return app
