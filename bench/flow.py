@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import os
 import random
 import socket
 import statistics
@@ -43,9 +44,12 @@ PER_ATTEMPT_CONNECTIONS = 16
 FACTS = 12  # a 12 × 12 multiplication track: 144 facts
 
 
-def server_url() -> str:
-    import os
+def load_average() -> str:
+    """The machine is shared: the load next to a figure says how much of it we had."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
+
+def server_url() -> str:
     if os.environ.get("BENCH_DATABASE_URL"):
         return os.environ["BENCH_DATABASE_URL"]
     try:
@@ -182,7 +186,8 @@ async def main(args: argparse.Namespace) -> None:
         attempts = workload(students, facts, args.attempts)
         print(f"PostgreSQL {version}, {durability}; {args.attempts} attempts by {args.users} "
               f"students on {len(facts)} facts; {args.rounds} rounds; Python {sys.version.split()[0]}"
-              f", loop {type(asyncio.get_running_loop()).__module__}")
+              f", loop {type(asyncio.get_running_loop()).__module__}; {os.cpu_count()} CPUs, load "
+              f"average {load_average()}")
         results: dict[str, list[float]] = {"batched": [], "per-attempt": []}
         for round_number in range(1, args.rounds + 1):
             for mode in ("batched", "per-attempt"):
@@ -201,6 +206,7 @@ async def main(args: argparse.Namespace) -> None:
         print(f"median batched:     {batched:10,.0f} attempts/s")
         print(f"median per-attempt: {single:10,.0f} attempts/s ({PER_ATTEMPT_CONNECTIONS} connections)")
         print(f"ratio:              {batched / single:10.1f}×")
+        print(f"load average (1, 5, 15 min) at the end: {load_average()}")
     finally:
         await drop(server, template)
 
