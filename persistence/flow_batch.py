@@ -33,6 +33,7 @@ from persistence.flow_rules import (
     percentage,
     rounded_average,
 )
+from persistence.ids import time_ordered_uuid
 from persistence.pg_arrays import array_literal, column_literals
 from sql import read_sql
 
@@ -241,7 +242,7 @@ async def commit_batch(conn: asyncpg.Connection, attempts: Sequence[AttemptIn],
             done = apply_attempt(a, operation=batch.operations[a.question_id], fact=fact,
                                  user=batch.users[a.user_id], day=day,
                                  session=batch.sessions[a.session_id])
-            answer_id = uuid.uuid4()
+            answer_id = time_ordered_uuid()
             applied.append((a, answer_id, done))
             results.append(AttemptOutcome(
                 attempt_id=a.attempt_id, answer_id=answer_id, is_correct=done.is_correct,
@@ -303,13 +304,13 @@ def _fact_columns(batch: _Batch, keys: set[tuple[uuid.UUID, uuid.UUID]]) -> list
     rows = []
     for user_id, question_id in keys:
         f = batch.facts[(user_id, question_id)]
-        rows.append((user_id, question_id, f.total_attempts, f.correct_attempts,
+        rows.append((time_ordered_uuid(), user_id, question_id, f.total_attempts, f.correct_attempts,
                      f.incorrect_attempts, f.total_response_time, f.average_response_time,
                      f.best_response_time, f.last_response_time, f.first_attempt_date,
                      f.last_attempt_date, f.current_streak, f.best_streak,
                      json.dumps(f.recent_attempts), f.next_review_date, f.review_interval,
                      f.ease_factor))
-    return column_literals(rows, "vvvvvvvvvddvvtdvv")
+    return column_literals(rows, "vvvvvvvvvvddvvtdvv")
 
 
 def _user_columns(batch: _Batch, user_ids: list[uuid.UUID]) -> list[list]:
@@ -356,8 +357,8 @@ def _event_columns(applied: list[tuple[AttemptIn, uuid.UUID, Applied]]) -> list[
             "fluency_level": done.fluency_level, "experience": done.experience,
         }
         device = json.dumps(a.device_info) if a.device_info is not None else None
-        rows.append((a.user_id, a.answered_at, json.dumps(payload), device))
-    return column_literals(rows, "vdtt")
+        rows.append((time_ordered_uuid(), a.user_id, a.answered_at, json.dumps(payload), device))
+    return column_literals(rows, "vvdtt")
 
 
 def _session_columns(batch: _Batch) -> list[list]:

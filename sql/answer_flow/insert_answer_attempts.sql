@@ -1,4 +1,5 @@
--- Step 1: the attempts, one row each.
+-- Step 1: the attempts, one row each; ids are time-ordered UUIDs from the writer
+-- (persistence/ids.py), so the primary key index is appended to, not scattered.
 INSERT INTO answer_attempts (
     id, attempt_id, question_id, user_id, session_id, user_answer, is_correct, correct_answer,
     response_time, timestamp, input_method, raw_input, attempt_number, hints_used,

@@ -220,3 +220,16 @@ def test_validation_rejects_out_of_range_fields(change):
 
 def test_validation_accepts_a_plain_attempt():
     validate_attempt(attempt())
+
+
+def test_time_ordered_uuids_are_version_7_and_sort_by_time():
+    import time
+
+    from persistence.ids import time_ordered_uuid
+
+    first = time_ordered_uuid()
+    time.sleep(0.002)
+    second = time_ordered_uuid()
+    assert first.version == 7 and first.variant == uuid.RFC_4122
+    assert first < second
+    assert abs((first.int >> 80) - time.time_ns() // 1_000_000) < 5000
