@@ -44,6 +44,52 @@ PER_ATTEMPT_CONNECTIONS = 16
 FACTS = 12  # a 12 × 12 multiplication track: 144 facts
 
 
+def _proc_cpu_seconds(pid: int) -> float | None:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """CPU seconds used by this process and by the PostgreSQL backends serving the benched
+    database (when PostgreSQL runs on this machine and /proc shows its processes): unlike
+    wall time, CPU per attempt barely depends on what else the shared machine is doing."""
+
+    def __init__(self, server: str, database: str) -> None:
+        self._server, self._database = server, database
+        self._backends: dict[int, float] = {}
+
+    async def _pids(self) -> list[int]:
+        conn = await asyncpg.connect(self._server)
+        try:
+            rows = await conn.fetch("SELECT pid FROM pg_stat_activity WHERE datname = $1",
+                                    self._database)
+        finally:
+            await conn.close()
+        return [r["pid"] for r in rows]
+
+    async def start(self) -> None:
+        self._python = time.process_time()
+        for pid in await self._pids():
+            cpu = _proc_cpu_seconds(pid)
+            if cpu is not None:
+                self._backends[pid] = cpu
+
+    async def stop(self) -> tuple[float, float | None]:
+        """(Python CPU s, PostgreSQL CPU s or None when it cannot be seen)."""
+        python = time.process_time() - self._python
+        total, seen = 0.0, False
+        for pid in await self._pids():
+            cpu = _proc_cpu_seconds(pid)
+            if cpu is not None:
+                total += cpu - self._backends.get(pid, 0.0)
+                seen = True
+        return python, total if seen else None
+
+
 def load_average() -> str:
     """The machine is shared: the load next to a figure says how much of it we had."""
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -106,7 +152,7 @@ def workload(students, facts, attempts: int, seed_value: int = 7) -> list[Attemp
     return out
 
 
-async def run_batched(url: str, attempts: list[AttemptIn]) -> float:
+async def run_batched(url: str, attempts: list[AttemptIn], meter: CpuMeter):
     settings = Settings()
     database = create_database(url, pool_size=4)
     writer = GroupCommitWriter(database, max_batch=settings.batch_max_attempts,
@@ -120,21 +166,27 @@ async def run_batched(url: str, attempts: list[AttemptIn]) -> float:
             await writer.submit(a)
 
     await writer.start()
+    async with database.engine.connect() as warm:   # open the writer's connections first
+        await warm.exec_driver_sql("SELECT 1")
+    await meter.start()
     began = time.perf_counter()
     await asyncio.gather(*(student(own) for own in by_user.values()))
     elapsed = time.perf_counter() - began
+    cpu = await meter.stop()
     await writer.stop()
     await database.dispose()
-    return len(attempts) / elapsed
+    return len(attempts) / elapsed, len(attempts), cpu
 
 
-async def run_per_attempt(url: str, attempts: list[AttemptIn], budget_s: float) -> float:
+async def run_per_attempt(url: str, attempts: list[AttemptIn], budget_s: float,
+                          meter: CpuMeter):
     """Works through the same attempts in order until `budget_s` has passed (it is ~10× slower;
     a time budget keeps the run bounded), and returns committed attempts per second."""
     catalog = QuestionCatalog()
     connections = [await asyncpg.connect(url) for _ in range(PER_ATTEMPT_CONNECTIONS)]
     queue = iter(attempts)
     done = 0
+    await meter.start()
     began = time.perf_counter()
     deadline = began + budget_s
 
@@ -148,9 +200,10 @@ async def run_per_attempt(url: str, attempts: list[AttemptIn], budget_s: float) 
 
     await asyncio.gather(*(worker(c) for c in connections))
     elapsed = time.perf_counter() - began
+    cpu = await meter.stop()
     for c in connections:
         await c.close()
-    return done / elapsed
+    return done / elapsed, done, cpu
 
 
 async def copy_database(server: str, template: str) -> tuple[str, str]:
@@ -189,23 +242,37 @@ async def main(args: argparse.Namespace) -> None:
               f", loop {type(asyncio.get_running_loop()).__module__}; {os.cpu_count()} CPUs, load "
               f"average {load_average()}")
         results: dict[str, list[float]] = {"batched": [], "per-attempt": []}
+        cpu_us: dict[str, list[tuple[float, float | None]]] = {"batched": [], "per-attempt": []}
         for round_number in range(1, args.rounds + 1):
             for mode in ("batched", "per-attempt"):
                 name, url = await copy_database(server, template)
+                meter = CpuMeter(server, name)
                 try:
                     if mode == "batched":
-                        rate = await run_batched(url, attempts)
+                        rate, count, (py, pg) = await run_batched(url, attempts, meter)
                     else:
-                        rate = await run_per_attempt(url, attempts, args.per_attempt_seconds)
+                        rate, count, (py, pg) = await run_per_attempt(
+                            url, attempts, args.per_attempt_seconds, meter)
                 finally:
                     await drop(server, name)
                 results[mode].append(rate)
-                print(f"  round {round_number} {mode:12s} {rate:10,.0f} attempts/s", flush=True)
+                cpu_us[mode].append((py / count * 1e6, pg / count * 1e6 if pg is not None else None))
+                pg_text = f"{pg / count * 1e6:5.0f}" if pg is not None else "    ?"
+                print(f"  round {round_number} {mode:12s} {rate:10,.0f} attempts/s   CPU per "
+                      f"attempt: Python {py / count * 1e6:5.0f} µs, PostgreSQL {pg_text} µs",
+                      flush=True)
         batched = statistics.median(results["batched"])
         single = statistics.median(results["per-attempt"])
         print(f"median batched:     {batched:10,.0f} attempts/s")
         print(f"median per-attempt: {single:10,.0f} attempts/s ({PER_ATTEMPT_CONNECTIONS} connections)")
         print(f"ratio:              {batched / single:10.1f}×")
+        py_us = statistics.median(c[0] for c in cpu_us["batched"])
+        pg_seen = [c[1] for c in cpu_us["batched"] if c[1] is not None]
+        if pg_seen:
+            pg_us = statistics.median(pg_seen)
+            print(f"batched CPU per attempt (median): Python {py_us:.0f} µs + PostgreSQL "
+                  f"{pg_us:.0f} µs; on {os.cpu_count()} idle CPUs that bounds it near "
+                  f"{os.cpu_count() * 1e6 / (py_us + pg_us):,.0f} attempts/s")
         print(f"load average (1, 5, 15 min) at the end: {load_average()}")
     finally:
         await drop(server, template)
