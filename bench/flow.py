@@ -1,6 +1,6 @@
 """Answer flow throughput: the group-commit writer against one transaction per attempt.
 
-    python -m bench.flow [--attempts 30000] [--users 2000] [--rounds 3] [--per-attempt-seconds 8]
+    python -m bench.flow [--attempts 20000] [--users 2000] [--rounds 3] [--per-attempt-seconds 5]
 
 Both modes run the same five steps (persistence/flow_batch.py) on the same attempts, each
 round on a fresh copy of the same seeded database (CREATE DATABASE … TEMPLATE), on the local
@@ -280,10 +280,10 @@ async def main(args: argparse.Namespace) -> None:
 
 def cli() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--attempts", type=int, default=30000)
+    parser.add_argument("--attempts", type=int, default=20000)
     parser.add_argument("--users", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--per-attempt-seconds", type=float, default=8.0)
+    parser.add_argument("--per-attempt-seconds", type=float, default=5.0)
     args = parser.parse_args()
     try:
         import uvloop
