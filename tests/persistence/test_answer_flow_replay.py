@@ -110,10 +110,11 @@ async def test_replay_equals_recomputation(db, database_url):
     plans = plan(rng, students, facts)
     total = sum(len(p) for p in plans.values())
     assert total >= 250
-    batches: list[int] = []
+    batches: list[int] = []   # per committed batch of writer_a
 
     async def count_batch(committed):
-        batches.append(len(committed))
+        users = [a.user_id for a, _ in committed]
+        batches.append(len(users) - len(set(users)))   # attempts sharing a student
 
     writer_a = GroupCommitWriter(db, max_batch=8, window_ms=2)
     writer_b = GroupCommitWriter(db, max_batch=50, window_ms=1)
@@ -125,7 +126,7 @@ async def test_replay_equals_recomputation(db, database_url):
     finally:
         await writer_a.stop()
         await writer_b.stop()
-    assert max(batches) > 1, "several attempts must have shared a batch"
+    assert max(batches) >= 1, "several attempts by one student must have shared a batch"
 
     # Every attempt stored exactly once; every retry answered with the stored row.
     all_attempts = [a for p in plans.values() for a in p]

@@ -113,10 +113,12 @@ async def test_a_failing_batch_is_retried_attempt_by_attempt(db, database_url, w
                        "WHERE user_id = $1", u2) == 1
 
 
-async def test_retries_return_the_stored_outcome(db, database_url, world, writer):
+async def test_retries_return_the_stored_outcome(db, database_url, world, writer, caplog):
     (u1, _, _), (s1, _, _), facts = world
     a = attempt(u1, s1, facts[0], points=700, question_index=3)
     first, again_in_batch = await asyncio.gather(writer.submit(a), writer.submit(a))
+    # Recognised inside the batch, not by a failed transaction and a retry one by one.
+    assert "one by one" not in caplog.text
     later = await writer.submit(a)
     assert not first.duplicate and again_in_batch.duplicate and later.duplicate
     assert first.answer_id == again_in_batch.answer_id == later.answer_id
