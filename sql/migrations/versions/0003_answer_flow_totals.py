@@ -1,7 +1,7 @@
 """Exact millisecond totals and the streak anchor date for the answer flow.
 
 Revision ID: 0003
-Revises: 0007
+Revises: 0002
 """
 
 from alembic import op
@@ -9,7 +9,7 @@ from alembic import op
 from persistence.migration_helpers import run_sql_file
 
 revision = "0003"
-down_revision = "0007"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
