@@ -260,9 +260,8 @@ async def curriculum_ctx(app: web.Application) -> AsyncIterator[None]:
     refresher = ProgressRefresher(app[app_keys.DATABASE], cache)
     refresher.start()
     app[app_keys.PROGRESS_REFRESHER] = refresher
-    writer_key = getattr(app_keys, "ANSWER_WRITER", None)
-    if writer_key is not None and writer_key in app:
-        app[writer_key].add_after_commit_hook(
+    if app_keys.ANSWER_WRITER in app:
+        app[app_keys.ANSWER_WRITER].add_after_commit_hook(
             CurriculumAfterCommit(app[app_keys.DATABASE], cache, refresher))
     yield
     # The answer writer's context (earlier in the list) stops after this one: answers it

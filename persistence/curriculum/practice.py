@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import text
 
+from persistence.answer_flow import AttemptIn, AttemptRejected
 from persistence.curriculum.cache import LearningCache
 from persistence.curriculum.progress import complete_sections_by_placement, is_track_unlocked
 from persistence.curriculum.selection import choose_next_fact_in, placement_facts
@@ -168,10 +169,6 @@ async def submit_answer(db: Database, cache: LearningCache, writer, user_id: uui
                         session_id: uuid.UUID, *, attempt_id: uuid.UUID, question_id: uuid.UUID,
                         raw_input: Any, response_time_ms: Any, now: dt.datetime,
                         input_method: str = "keyboard") -> dict:
-    # Imported here, not at the top: the answer writer's module lands with the flow branch,
-    # and nothing else in this module needs it.
-    from persistence.answer_flow import AttemptIn, AttemptRejected
-
     if isinstance(response_time_ms, bool) or not isinstance(response_time_ms, int) \
             or not 0 <= response_time_ms <= MAX_RESPONSE_TIME_MS:
         raise PracticeError(400, "invalid_response_time",
