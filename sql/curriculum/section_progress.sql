@@ -26,20 +26,18 @@ WITH answered AS (
                 THEN sum(qp.correct_attempts)::numeric * 100 / sum(qp.total_attempts)
                 ELSE 0 END AS accuracy,
            count(qp.id) FILTER (WHERE qp.fluency_level = 'mastered') AS mastered,
+           -- The answer flow keeps each fact's exact millisecond sum in the same transaction
+           -- as the answer; it also survives the archiving of old answer_attempts.
+           COALESCE(sum(qp.total_response_time), 0) AS time_ms,
            max(m.mastery_required) AS mastery_required,
            max(m.minimum_accuracy) AS minimum_accuracy
     FROM members m
     LEFT JOIN question_progress qp ON qp.user_id = m.user_id AND qp.question_id = m.question_id
     GROUP BY m.user_id, m.section_id, m.track_id
-), spent AS (
-    SELECT m.user_id, m.section_id, sum(a.response_time) AS time_ms
-    FROM members m
-    JOIN answer_attempts a ON a.user_id = m.user_id AND a.question_id = m.question_id
-    GROUP BY m.user_id, m.section_id
 ), judged AS (
-    SELECT m.*, COALESCE(t.time_ms, 0) AS time_ms, (m.average_mastery >= m.mastery_required
+    SELECT m.*, (m.average_mastery >= m.mastery_required
                  AND m.accuracy >= m.minimum_accuracy) AS done
-    FROM measured m LEFT JOIN spent t USING (user_id, section_id)
+    FROM measured m
 )
 INSERT INTO user_section_progress AS usp
     (user_id, section_id, track_id, average_mastery, accuracy, mastered_questions,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from sqlalchemy import text
 
 from persistence.curriculum.catalog import track_id
 from persistence.curriculum.seed import seed_curriculum
@@ -100,6 +101,15 @@ async def test_placement_practice_reviews_unlock_and_grid(app_client, clean_db):
     assert all(s["is_completed"] for s in progress["sections"])
     assert progress["mastered_questions"] == sum(
         1 for level in _levels(await kid.grid(ADD10, "+")).values() if level == "mastered")
+
+    # The track's time is exact: its section rows sum to every answer's time on its facts.
+    async with clean_db.engine.connect() as conn:
+        recorded, summed = (await conn.execute(text(
+            "SELECT (SELECT sum(a.response_time) FROM answer_attempts a JOIN questions q "
+            "        ON q.id = a.question_id WHERE a.user_id = :u AND q.track_id = :t), "
+            "       (SELECT sum(total_response_time) FROM user_section_progress "
+            "        WHERE user_id = :u AND track_id = :t)"), {"u": user, "t": ADD10})).one()
+    assert recorded == summed > 0
 
     # 3. The next tracks are unlocked now, and the grid shows what was learnt.
     tracks = await kid.tracks()

@@ -81,22 +81,19 @@ async def test_total_time_spent_is_the_sum_of_answer_times_in_whole_minutes(clea
     user = await make_user(clean_db)
     sections = await section_question_ids(clean_db, ADD10)
     answered = sections[0][:3] + sections[1][:2]  # two sections' rows sum to the track's time
-    async with clean_db.engine.begin() as conn:
-        session = await conn.scalar(text(
-            "INSERT INTO practice_sessions (user_id, mode, config) VALUES (:u, 'practice', '{}') "
-            "RETURNING id"), {"u": user})
-        for i, q in enumerate(answered):
-            await conn.execute(text(
-                "INSERT INTO answer_attempts (question_id, user_id, session_id, user_answer, "
-                "is_correct, correct_answer, response_time, input_method, attempt_number, "
-                "attempt_id, timestamp) VALUES (:q, :u, :s, 1, true, 1, 45000, 'keyboard', 1, "
-                "gen_random_uuid(), :t)"),
-                {"q": q, "u": user, "s": session, "t": NOW + dt.timedelta(seconds=i)})
-    await refresh_after_answers(clean_db, [(user, q) for q in answered[:4]], NOW)
+    for q in answered:
+        # 45 s on each fact, as the answer flow's exact millisecond sums would hold it
+        await set_progress(clean_db, user, q, total=3, correct=1, avg_ms=15000, total_ms=45001)
+    await refresh_after_answers(clean_db, [(user, q) for q in answered], NOW)
     progress = await track_progress(clean_db, user, ADD10)
-    assert progress["total_time_spent"] == 3  # 225 s: the 5th answer's section was recomputed too
-    assert [s["mastered_questions"] for s in progress["sections"]] == [0, 0, 0, 0]
+    assert progress["total_time_spent"] == 3  # 225,005 ms, in whole minutes
     assert progress["started_date"] == NOW
+    async with clean_db.engine.connect() as conn:
+        exact = await conn.scalar(text(
+            "SELECT sum(total_response_time) FROM user_section_progress WHERE user_id = :u"),
+            {"u": user})
+    assert exact == 225005
+    assert [s["mastered_questions"] for s in progress["sections"]] == [0, 0, 0, 0]
 
 
 async def test_a_placement_result_completes_sections_and_can_unlock(clean_db):
