@@ -1,5 +1,5 @@
 -- user_track_progress for the (user, track) pairs an answer batch touched, summed from the
--- student's section rows (user_section_progress, just recomputed from the record), so it is
+-- student's section rows (user_section_progress, just recomputed from question_progress), so it is
 -- exact and costs one row per section: mastered_questions counts the track's facts at
 -- 'mastered'; total_time_spent is the student's answer time on the track's facts in whole
 -- minutes; current_section_id is the first section the student has not completed (NULL once
