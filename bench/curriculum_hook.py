@@ -31,6 +31,7 @@ import uuid
 from types import SimpleNamespace
 
 import asyncpg
+from sqlalchemy import text
 
 from persistence.curriculum.after_commit import CurriculumAfterCommit, ProgressRefresher
 from persistence.curriculum.cache import LearningCache
@@ -48,8 +49,6 @@ REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/0")
 async def _history(db, students: int, history: int) -> list:
     track = track_id("multiplication-12")
     async with db.engine.begin() as conn:
-        from sqlalchemy import text
-
         await conn.execute(text(
             "INSERT INTO users (username) SELECT 'bench-' || g FROM generate_series(1, :n) g"),
             {"n": students})
@@ -65,8 +64,9 @@ async def _history(db, students: int, history: int) -> list:
             {"h": history, "t": track})
         await conn.execute(text(
             "INSERT INTO question_progress (question_id, user_id, total_attempts, correct_attempts, "
-            "average_response_time, last_attempt_date) SELECT q.id, u.id, :h, :h, 1800, "
-            "TIMESTAMP '2026-03-05' FROM users u, questions q WHERE q.track_id = :t"),
+            "average_response_time, total_response_time, last_attempt_date) "
+            "SELECT q.id, u.id, :h, :h, 1800, :h * 1800, TIMESTAMP '2026-03-05' "
+            "FROM users u, questions q WHERE q.track_id = :t"),
             {"h": history, "t": track})
         await conn.execute(text("ANALYZE"))
         users = list((await conn.execute(text("SELECT id FROM users"))).scalars())
