@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import text
 
 from persistence.curriculum.catalog import TRACKS, track_id
@@ -44,7 +46,17 @@ async def test_seed_twice_changes_nothing(clean_db):
     assert await _snapshot(clean_db) == before
 
 
-async def test_seed_command_runs_through_the_cli(clean_db, database_url, monkeypatch):
+@pytest.fixture
+def root_logging():
+    """`main` installs the server's log handler on the root logger; put pytest's back."""
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    root.handlers[:] = handlers
+    root.setLevel(level)
+
+
+async def test_seed_command_runs_through_the_cli(clean_db, database_url, monkeypatch, root_logging):
     monkeypatch.setenv("DATABASE_URL", database_url)
     assert await asyncio.to_thread(main, ["seed"]) == 0
     before = await _snapshot(clean_db)
