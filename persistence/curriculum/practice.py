@@ -274,6 +274,7 @@ async def _summarise(db: Database, session: SessionRow, now: dt.datetime) -> dic
         active_s -= (now - dt.datetime.fromisoformat(session.config["paused_at"])).total_seconds()
     return {"session_id": str(session.id), "mode": session.mode, "status": session.status,
             "track_id": session.config["track_id"],
+            "daily_goal": await daily_goal(db, session.user_id, now.date()),
             "questions_answered": answered, "correct_answers": totals["correct"],
             "accuracy": round(totals["correct"] * 100 / answered, 2) if answered else None,
             "average_response_time": round(float(totals["avg_ms"])) if answered else None,

@@ -74,6 +74,7 @@ async def test_a_practice_session_end_to_end(app_client, clean_db):
             "SELECT status, end_time, paused_duration FROM practice_sessions WHERE id = :s"),
             {"s": session})).first()
     assert row == ("completed", clock.now, 180)
+    assert summary["daily_goal"]["goal_minutes"] == 1 and summary["daily_goal"]["met"] is False
     goal = await alice.call("GET", f"/api/users/{alice.user_id}/daily-goal")
     assert goal["goal_minutes"] == 1 and goal["practised_minutes"] == 0.1 and not goal["met"]
     done = await alice.call("GET", f"/api/practice/sessions/{session}/next", expect=409)
