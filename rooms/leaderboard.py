@@ -156,3 +156,14 @@ class Leaderboards:
 
 def _text(value: bytes | str) -> str:
     return value.decode() if isinstance(value, bytes) else value
+
+
+async def rebuild_room_board(db, boards: Leaderboards, room_id: uuid.UUID) -> int:
+    """Rebuild a room's board from PostgreSQL (answer_attempts.points, room_players); returns
+    how many players it holds. Used when Redis has lost the board (restart, eviction)."""
+    from persistence.rooms_repo import board_source
+
+    rows = [BoardRow(r.player_id, r.join_order, r.score, r.total_response_ms)
+            for r in await board_source(db, room_id)]
+    await boards.rebuild(room_id, rows)
+    return len(rows)

@@ -49,7 +49,7 @@ def kinds(published):
 
 def test_lobby_to_question_to_reveal_to_finished():
     room, clock, published = make_room(count=2)
-    a, b = add(room, 2)
+    _a, _b = add(room, 2)
     assert room.phase == Phase.LOBBY
     room.start(questions(2))
     assert (room.phase, room.index) == (Phase.QUESTION, 0)
@@ -104,7 +104,7 @@ def test_question_closes_when_every_connected_player_answered():
     clock.advance(2000)
     answer(room, b, "7")
     assert room.phase == Phase.REVEAL
-    closed = [e for e in published if isinstance(e, events.QuestionClosed)][0]
+    closed = next(e for e in published if isinstance(e, events.QuestionClosed))
     assert (closed.answered, closed.correct, closed.average_response_time_ms) == (2, 1, 1000)
 
 
@@ -189,7 +189,7 @@ def test_scoring_and_streaks_with_server_measured_time():
 
 
 def test_acceptance_rules_in_one_place():
-    room, clock, _ = make_room()
+    room, _clock, _ = make_room()
     a, b = add(room, 2)
     with pytest.raises(RoomError) as err:
         answer(room, a, "6", index=0)
@@ -228,7 +228,7 @@ def test_too_late_before_and_after_the_timer_ran():
 
 def test_withdraw_undoes_an_answer_whose_commit_failed():
     room, _, _ = make_room()
-    a, b = add(room, 2)
+    a, _b = add(room, 2)
     room.start(questions())
     accepted, _ = answer(room, a, "6")
     room.withdraw(accepted)
