@@ -7,7 +7,7 @@ from aiohttp import web
 from server import app_keys
 from server.errors import json_errors
 from server.health import setup_health
-from server.resources import database_ctx, redis_ctx
+from server.resources import answer_writer_ctx, database_ctx, redis_ctx
 from server.settings import Settings
 
 MAX_HTTP_BODY_BYTES = 64 * 1024
@@ -17,8 +17,9 @@ def create_app(settings: Settings | None = None) -> web.Application:
     settings = settings or Settings.from_env()
     app = web.Application(middlewares=[json_errors], client_max_size=MAX_HTTP_BODY_BYTES)
     app[app_keys.SETTINGS] = settings
-    # Order matters: Redis, then the database; torn down in reverse.
+    # Order matters: Redis, then the database, then the answer writer; torn down in reverse.
     app.cleanup_ctx.append(redis_ctx)
     app.cleanup_ctx.append(database_ctx)
+    app.cleanup_ctx.append(answer_writer_ctx)
     setup_health(app)
     return app

@@ -6,9 +6,11 @@ from aiohttp import web
 from redis.asyncio import Redis
 
 from persistence.database import Database
+from persistence.group_commit import GroupCommitWriter
 from server.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
 DATABASE_URL = web.AppKey("database_url", str)
 DATABASE = web.AppKey("database", Database)
 REDIS = web.AppKey("redis", Redis)
+ANSWER_WRITER = web.AppKey("answer_writer", GroupCommitWriter)

@@ -1,0 +1,1 @@
+SELECT id, operation FROM questions WHERE id = ANY($1::uuid[])

@@ -1,0 +1,36 @@
+-- Step 3: each user's statistics after the batch (the rows exist: create_user_statistics.sql).
+UPDATE user_statistics s SET
+    total_practice_time = v.total_practice_time,
+    daily_practice_time = v.daily_practice_time,
+    weekly_practice_time = v.weekly_practice_time,
+    monthly_practice_time = v.monthly_practice_time,
+    current_streak = v.current_streak,
+    longest_streak = v.longest_streak,
+    total_questions_answered = v.total_questions_answered,
+    total_correct_answers = v.total_correct_answers,
+    overall_accuracy = v.overall_accuracy,
+    average_response_time = v.average_response_time,
+    total_mastered_facts = v.total_mastered_facts,
+    facts_by_fluency_level = v.facts_by_fluency_level::jsonb,
+    performance_by_operation = v.performance_by_operation::jsonb,
+    achievements_unlocked = ARRAY(SELECT jsonb_array_elements_text(v.achievements::jsonb)),
+    current_level = v.current_level,
+    experience_points = v.experience_points,
+    total_response_time = v.total_response_time,
+    last_practice_date = v.last_practice_date,
+    daily_practice_ms = v.daily_practice_ms,
+    weekly_practice_ms = v.weekly_practice_ms,
+    monthly_practice_ms = v.monthly_practice_ms,
+    updated_at = v.updated_at
+FROM unnest(
+    $1::uuid[], $2::int[], $3::int[], $4::int[], $5::int[], $6::int[], $7::int[], $8::int[],
+    $9::int[], $10::numeric[], $11::int[], $12::int[], $13::text[], $14::text[], $15::text[],
+    $16::int[], $17::int[], $18::bigint[], $19::date[], $20::bigint[], $21::bigint[],
+    $22::bigint[], $23::timestamp[])
+    AS v(user_id, total_practice_time, daily_practice_time, weekly_practice_time,
+         monthly_practice_time, current_streak, longest_streak, total_questions_answered,
+         total_correct_answers, overall_accuracy, average_response_time, total_mastered_facts,
+         facts_by_fluency_level, performance_by_operation, achievements, current_level,
+         experience_points, total_response_time, last_practice_date, daily_practice_ms,
+         weekly_practice_ms, monthly_practice_ms, updated_at)
+WHERE s.user_id = v.user_id
