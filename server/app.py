@@ -7,6 +7,7 @@ from aiohttp import web
 from server import app_keys
 from server.errors import json_errors
 from server.health import setup_health
+from server.live.socketio_server import setup_live
 from server.resources import answer_writer_ctx, database_ctx, redis_ctx
 from server.settings import Settings
 
@@ -22,4 +23,6 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(answer_writer_ctx)
     setup_health(app)
+    # After the writer's context: the live game needs Redis, the database and the writer.
+    setup_live(app)
     return app
