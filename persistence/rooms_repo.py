@@ -103,6 +103,15 @@ async def open_room_by_code(db: Database, code: str) -> RoomRow | None:
     return RoomRow(*row) if row else None
 
 
+async def recently_finished_code(db: Database, code: str, within: dt.timedelta) -> bool:
+    """Did a game with this code end within `within`? (Students who arrive late hear
+    "game over" rather than "not found".)"""
+    async with db.engine.connect() as conn:
+        return bool(await conn.scalar(text(
+            "SELECT 1 FROM rooms WHERE code = :code AND status = 'finished' AND finished_at > :since "
+            "LIMIT 1"), {"code": code, "since": utcnow() - within}))
+
+
 async def find_or_create_facts(db: Database, facts: list[tuple[int, int, str, Decimal]]) -> list[uuid.UUID]:
     """The question id of each (operand1, operand2, operation, answer), creating what is missing.
 

@@ -8,7 +8,6 @@ Events a room publishes are delivered in order by one dispatcher task per game, 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 import uuid
@@ -27,6 +26,7 @@ from rooms.room import Answer, Phase, Player, Room, RoomError, RoomQuestion
 log = logging.getLogger(__name__)
 
 COMMIT_WAIT_AT_CLOSE_S = 10.0
+CLOSE_WAIT_S = 5.0
 
 
 def _utc(epoch_ms: int) -> dt.datetime:
@@ -48,7 +48,7 @@ class LiveGame:
         self._rng = rng
         self._lock = asyncio.Lock()  # joins and host controls, one at a time
         self._commits: dict[uuid.UUID, asyncio.Task] = {}
-        self._queue: asyncio.Queue[events.RoomEvent] = asyncio.Queue()
+        self._queue: asyncio.Queue[events.RoomEvent | None] = asyncio.Queue()
         self._dispatcher: asyncio.Task | None = None
 
     @classmethod
@@ -67,11 +67,13 @@ class LiveGame:
         self._dispatcher = asyncio.get_running_loop().create_task(self._dispatch())
 
     async def close(self) -> None:
+        """Cancel the room's timers; deliver what was already published, then stop."""
         self.room.dispose()
         if self._dispatcher is not None:
-            self._dispatcher.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._dispatcher
+            self._queue.put_nowait(None)
+            done, _ = await asyncio.wait([self._dispatcher], timeout=CLOSE_WAIT_S)
+            if not done:
+                self._dispatcher.cancel()
 
     # --- players -------------------------------------------------------------------------
 
@@ -208,8 +210,7 @@ class LiveGame:
     # --- delivering what the room published ------------------------------------------------
 
     async def _dispatch(self) -> None:
-        while True:
-            event = await self._queue.get()
+        while (event := await self._queue.get()) is not None:
             try:
                 await self._deliver(event)
             except asyncio.CancelledError:

@@ -3,15 +3,22 @@ with a rejoin token's (room, player)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
+from persistence import rooms_repo
 from persistence.accounts import student_for_key
 from rooms.game import LiveGame
 from rooms.nicknames import InvalidNickname, clean_nickname
 from rooms.registry import RoomRegistry
 from rooms.room import Player, RoomError
 
-ROOM_NOT_FOUND = RoomError("room_not_found", "room not found")
+
+def room_not_found() -> RoomError:
+    return RoomError("room_not_found", "room not found")
+
+
+GAME_OVER_GRACE = dt.timedelta(hours=2)
 
 
 async def join_by_code(registry: RoomRegistry, db, code: str, *, nickname: str | None = None,
@@ -29,7 +36,9 @@ async def join_by_code(registry: RoomRegistry, db, code: str, *, nickname: str |
             raise RoomError("unauthorized", "unknown student key")
     game = await registry.by_code(code)
     if game is None:
-        raise ROOM_NOT_FOUND
+        if await rooms_repo.recently_finished_code(db, code, GAME_OVER_GRACE):
+            raise RoomError("game_over", "this game is over")
+        raise room_not_found()
     if student is not None and student.teacher_id != game.row.teacher_id:
         raise RoomError("unauthorized", "this student key belongs to another teacher's class")
     player = await game.join(clean, student)
@@ -39,6 +48,6 @@ async def join_by_code(registry: RoomRegistry, db, code: str, *, nickname: str |
 async def rejoin(registry: RoomRegistry, room_id: uuid.UUID, player_id: uuid.UUID) -> tuple[LiveGame, Player]:
     game = await registry.by_id(room_id)
     if game is None:
-        raise ROOM_NOT_FOUND
+        raise room_not_found()
     game.player(player_id)  # refuses the unknown and the kicked
     return game, game.connect(player_id)

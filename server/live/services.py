@@ -3,6 +3,8 @@ the answer writer; torn down before them)."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -52,5 +54,26 @@ async def live_ctx(app: web.Application) -> AsyncIterator[None]:
                              joins=JoinLimiter(redis, settings.redis_prefix, JOIN_LIMIT_PER_ADDRESS,
                                                JOIN_WINDOW_S))
     yield
-    await sio.shutdown()
     await registry.close_all()
+    await sio.shutdown()
+    await stop_client_manager(sio)
+
+
+async def disconnect_everyone(app: web.Application) -> None:
+    """on_shutdown: aiohttp waits for open websockets before cleanup, so close them first."""
+    sio = app[SOCKETIO]
+    for namespace in ("/host", "/play", "/screen"):
+        for sid, _ in list(sio.manager.get_participants(namespace, None)):
+            await sio.disconnect(sid, namespace=namespace)
+
+
+async def stop_client_manager(sio: socketio.AsyncServer) -> None:
+    """The Redis manager's listener task and connection outlive sio.shutdown(); stop them."""
+    thread = getattr(sio.manager, "thread", None)
+    if thread is not None:
+        thread.cancel()
+        with contextlib.suppress(asyncio.CancelledError, Exception):
+            await thread
+    redis = getattr(sio.manager, "redis", None)
+    if redis is not None:
+        await redis.aclose()

@@ -13,7 +13,7 @@ from server import app_keys
 from server.live.host import HostNamespace
 from server.live.play import PlayNamespace
 from server.live.screen import ScreenNamespace
-from server.live.services import SOCKETIO, live_ctx
+from server.live.services import SOCKETIO, disconnect_everyone, live_ctx
 
 log = logging.getLogger(__name__)
 
@@ -45,3 +45,4 @@ def setup_live(app: web.Application) -> None:
     sio.attach(app)
     app[SOCKETIO] = sio
     app.cleanup_ctx.append(live_ctx)
+    app.on_shutdown.append(disconnect_everyone)

@@ -22,7 +22,13 @@ async def live_server(database_url, redis_url, redis_prefix, redis, clean_db):
                         host="127.0.0.1")
     await server.start_server()
     yield server
-    await server.close()
+    import asyncio, sys
+    try:
+        await asyncio.wait_for(asyncio.shield(server.close()), 5)
+    except TimeoutError:
+        for t in asyncio.all_tasks():
+            t.print_stack(file=sys.stderr)
+        raise
 
 
 @pytest.fixture
