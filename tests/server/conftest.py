@@ -17,12 +17,13 @@ def live_settings(database_url: str, redis_url: str | None, redis_prefix: str) -
 
 
 @pytest.fixture
-async def live_server(database_url, redis_url, redis_prefix, redis, clean_db):
+async def live_server(database_url, redis_url, redis_prefix, redis):
     server = TestServer(create_app(live_settings(database_url, redis_url, redis_prefix)),
                         host="127.0.0.1")
     await server.start_server()
     yield server
-    import asyncio, sys
+    import asyncio
+    import sys
     try:
         await asyncio.wait_for(asyncio.shield(server.close()), 5)
     except TimeoutError:

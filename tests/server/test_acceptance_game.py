@@ -20,8 +20,7 @@ def right_answer(question: dict) -> int:
     return question["operand1"] * question["operand2"]
 
 
-async def test_thirty_students_full_game_everything_agrees(live_url, clean_db, redis, redis_prefix):
-    db = clean_db
+async def test_thirty_students_full_game_everything_agrees(live_url, db, redis, redis_prefix):
     teacher, token = await factories.make_teacher_with_token(db)
     room = await factories.make_room(db, teacher, question_count=QUESTIONS, time_limit_ms=20_000)
     host = await connect_host(live_url, token, room["room_id"])

@@ -14,9 +14,9 @@ from tests.support.live_clients import LiveClient, Refused, connect_host, connec
 
 
 @pytest.fixture
-async def game(live_url, clean_db):
-    teacher, token = await factories.make_teacher_with_token(clean_db)
-    room = await factories.make_room(clean_db, teacher, question_count=2, time_limit_ms=30_000)
+async def game(live_url, db):
+    teacher, token = await factories.make_teacher_with_token(db)
+    room = await factories.make_room(db, teacher, question_count=2, time_limit_ms=30_000)
     host = await connect_host(live_url, token, room["room_id"])
     ada = await connect_student(live_url, room["code"], "Ada")
     bo = await connect_student(live_url, room["code"], "Bo")
@@ -126,7 +126,7 @@ async def test_message_flood_is_rate_limited_and_the_room_plays_on(game):
     await assert_plays_on(game, question)
 
 
-async def test_join_refusals(game, live_url, live_server, clean_db):
+async def test_join_refusals(game, live_url, live_server, db):
     code = game["room"]["code"]
     cases = [({"code": code, "nickname": "  "}, "invalid_nickname"),
              ({"code": code, "nickname": "x" * 21}, "invalid_nickname"),
@@ -146,10 +146,10 @@ async def test_join_refusals(game, live_url, live_server, clean_db):
     assert refused.value.code == "room_locked"
 
 
-async def test_guessed_codes_are_indistinguishable(game, live_url, clean_db):
+async def test_guessed_codes_are_indistinguishable(game, live_url, db):
     teacher = game["teacher"]
-    finished = await factories.make_room(clean_db, teacher)
-    async with clean_db.engine.begin() as conn:
+    finished = await factories.make_room(db, teacher)
+    async with db.engine.begin() as conn:
         from sqlalchemy import text
 
         await conn.execute(text("UPDATE rooms SET status = 'finished', finished_at = now() - "
@@ -176,9 +176,9 @@ async def test_join_flood_per_address_is_rate_limited(game, live_url, live_serve
     assert codes[-2:] == ["rate_limited", "rate_limited"]
 
 
-async def test_host_and_screen_refusals(game, live_url, clean_db):
+async def test_host_and_screen_refusals(game, live_url, db):
     room = game["room"]
-    other_teacher, other_token = await factories.make_teacher_with_token(clean_db)
+    other_teacher, other_token = await factories.make_teacher_with_token(db)
     cases = [("/host", {"token": "wrong", "room_id": str(room["room_id"])}, "unauthorized"),
              ("/host", {"token": other_token, "room_id": str(room["room_id"])}, "forbidden"),
              ("/host", {"token": other_token, "room_id": new_attempt()}, "room_not_found"),

@@ -8,8 +8,7 @@ from tests.support import factories
 from tests.support.live_clients import connect_host, connect_student, new_attempt
 
 
-async def test_two_students_play_a_whole_game(live_url, clean_db):
-    db = clean_db
+async def test_two_students_play_a_whole_game(live_url, db):
     teacher, token = await factories.make_teacher_with_token(db)
     room = await factories.make_room(db, teacher, question_count=2)
     host = await connect_host(live_url, token, room["room_id"])
@@ -38,7 +37,9 @@ async def test_two_students_play_a_whole_game(live_url, clean_db):
     over = await bo.wait_for("game_over")
     assert over["you"]["rank"] == 2 and over["podium"][0]["nickname"] == "Ada"
     async with db.engine.connect() as conn:
-        rows = await conn.scalar(text("SELECT count(*) FROM answer_attempts"))
+        rows = await conn.scalar(text(
+            "SELECT count(*) FROM answer_attempts a JOIN room_players p ON p.session_id = a.session_id "
+            "WHERE p.room_id = :r"), {"r": room["room_id"]})
         status = await conn.scalar(text("SELECT status FROM rooms WHERE id = :r"), {"r": room["room_id"]})
     assert rows == 4 and status == "finished"
     for client in (host, ada, bo):
