@@ -187,7 +187,8 @@ class LiveGame:
                 self._db, [(f.operand1, f.operand2, f.operation, f.correct_answer) for f in facts])
             if not await rooms_repo.record_game_start(self._db, self.room_id, ids):
                 raise RoomError("invalid_phase", "this game has already started")
-            self.room.start([RoomQuestion(i, qid, fact) for i, (qid, fact) in enumerate(zip(ids, facts, strict=True))])
+            self.room.start([RoomQuestion(i, qid, fact)
+                             for i, (qid, fact) in enumerate(zip(ids, facts, strict=True))])
 
     async def next(self) -> None:
         self.room.next()

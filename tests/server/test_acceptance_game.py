@@ -64,7 +64,7 @@ async def test_thirty_students_full_game_everything_agrees(live_url, db, redis, 
         playing = [s for s in students if s is not kicked or index == 0]
         slow = playing[5]  # answers only after the question closed: too_late
 
-        async def play(i: int, student: LiveClient) -> None:
+        async def play(i: int, student: LiveClient, index=index, right=right, slow=slow) -> None:
             if student is slow:
                 return
             if i == 1:

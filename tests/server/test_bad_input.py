@@ -178,7 +178,7 @@ async def test_join_flood_per_address_is_rate_limited(game, live_url, live_serve
 
 async def test_host_and_screen_refusals(game, live_url, db):
     room = game["room"]
-    other_teacher, other_token = await factories.make_teacher_with_token(db)
+    _, other_token = await factories.make_teacher_with_token(db)
     cases = [("/host", {"token": "wrong", "room_id": str(room["room_id"])}, "unauthorized"),
              ("/host", {"token": other_token, "room_id": str(room["room_id"])}, "forbidden"),
              ("/host", {"token": other_token, "room_id": new_attempt()}, "room_not_found"),

@@ -96,7 +96,8 @@ async def make_room(db: Database, teacher_id: uuid.UUID, *, operation: str = "×
     raise RuntimeError("no free room code")
 
 
-async def make_roster_student(db: Database, teacher_id: uuid.UUID, display_name: str = "Ada") -> tuple[uuid.UUID, str]:
+async def make_roster_student(db: Database, teacher_id: uuid.UUID,
+                              display_name: str = "Ada") -> tuple[uuid.UUID, str]:
     """A rostered student of a new class of the teacher: (user_id, student_key)."""
     import secrets
 

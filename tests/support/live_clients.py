@@ -51,13 +51,13 @@ class LiveClient:
     async def call(self, event: str, data=None) -> dict:
         return await self.sio.call(event, data, namespace=self.namespace, timeout=WAIT_S)
 
-    async def wait_for(self, event: str, count: int = 1, predicate=None, timeout: float = WAIT_S):
+    async def wait_for(self, event: str, count: int = 1, predicate=None, within_s: float = WAIT_S):
         """The `count`-th received `event` matching `predicate`."""
         def matching():
             return [d for d in self.received[event] if predicate is None or predicate(d)]
 
         async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(lambda: len(matching()) >= count), timeout)
+            await asyncio.wait_for(self._changed.wait_for(lambda: len(matching()) >= count), within_s)
         return matching()[count - 1]
 
     def last(self, event: str):
