@@ -41,9 +41,14 @@ class RoomRegistry:
         self._sessions: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]] = {}
         writer.add_after_commit_hook(self.on_committed)
 
-    async def by_code(self, code: str) -> LiveGame | None:
-        row = await rooms_repo.open_room_by_code(self._db, code)
-        return await self._game_for(row) if row else None
+    def room_ids(self) -> list[uuid.UUID]:
+        return list(self._games)
+
+    async def drop(self, room_id: uuid.UUID) -> None:
+        """Stop running a room here (another worker owns it now)."""
+        game = self._games.pop(room_id, None)
+        if game is not None:
+            await game.close()
 
     async def by_id(self, room_id: uuid.UUID) -> LiveGame | None:
         game = self._games.get(room_id)

@@ -6,9 +6,8 @@ import hmac
 
 from pydantic import ValidationError
 
+from persistence import rooms_repo
 from persistence.accounts import user_for_token
-from rooms import views
-from rooms.room import RoomError
 from server.live.emits import HOST
 from server.live.namespace_base import LiveNamespace, ok, parse, refuse
 from server.live.payloads import Empty, HostAuth, KickIn, LockIn
@@ -24,54 +23,47 @@ class HostNamespace(LiveNamespace):
         teacher_id = await user_for_token(self.live.db, request.token)
         if teacher_id is None:
             await refuse("unauthorized", "sign in again")
-        game = await self.live.registry.by_id(request.room_id)
-        if game is None:
+        row = await rooms_repo.room_by_id(self.live.db, request.room_id)
+        if row is None:
             await refuse("room_not_found", "room not found")
-        if not hmac.compare_digest(game.row.teacher_id.bytes, teacher_id.bytes):
+        if not hmac.compare_digest(row.teacher_id.bytes, teacher_id.bytes):
             await refuse("forbidden", "this room belongs to another teacher")
-        await self.enter_room(sid, host_room(game.room_id))
-        await self.start_session(sid, room_id=game.room_id)
-        self.server.start_background_task(self._welcome, sid, game)
+        welcome = await self.live.gateway.state(row.room_id)
+        await self.enter_room(sid, host_room(row.room_id))
+        await self.start_session(sid, room_id=row.room_id)
+        self.server.start_background_task(self._welcome, sid, welcome)
 
-    async def _welcome(self, sid, game) -> None:
-        await self.live.emitter.to_connection(sid, HOST, "lobby", views.lobby_payload(game.room))
-        await self.live.emitter.to_connection(sid, HOST, "state", await game.state(None))
+    async def _welcome(self, sid: str, welcome: dict) -> None:
+        await self.live.emitter.to_connection(sid, HOST, "lobby", welcome.pop("lobby"))
+        await self.live.emitter.to_connection(sid, HOST, "state", welcome)
 
-    async def _control(self, session: dict, data: object, action: str) -> dict:
-        parse(Empty, data)
-        game = await self._game(session)
-        await getattr(game, action)()
-        return ok(phase=str(game.room.phase), index=game.room.index)
+    async def _control(self, session: dict, action: str, **args) -> dict:
+        return await self.live.gateway.control(session["room_id"], action, **args)
 
     async def on_start(self, sid: str, session: dict, data: object) -> dict:
-        return await self._control(session, data, "start")
+        parse(Empty, data)
+        return await self._control(session, "start")
 
     async def on_next(self, sid: str, session: dict, data: object) -> dict:
-        return await self._control(session, data, "next")
+        parse(Empty, data)
+        return await self._control(session, "next")
 
     async def on_close_question(self, sid: str, session: dict, data: object) -> dict:
-        return await self._control(session, data, "close_question")
+        parse(Empty, data)
+        return await self._control(session, "close_question")
 
     async def on_end(self, sid: str, session: dict, data: object) -> dict:
-        return await self._control(session, data, "end")
+        parse(Empty, data)
+        return await self._control(session, "end")
 
     async def on_kick(self, sid: str, session: dict, data: object) -> dict:
         payload = parse(KickIn, data)
-        await (await self._game(session)).kick(payload.player_id)
-        return ok()
+        return await self._control(session, "kick", player_id=str(payload.player_id))
 
     async def on_lock(self, sid: str, session: dict, data: object) -> dict:
         payload = parse(LockIn, data)
-        await (await self._game(session)).lock(payload.locked)
-        return ok(locked=payload.locked)
+        return await self._control(session, "lock", locked=payload.locked)
 
     async def on_state(self, sid: str, session: dict, data: object) -> dict:
         parse(Empty, data)
-        game = await self._game(session)
-        return ok(**await game.state(None), lobby=views.lobby_payload(game.room))
-
-    async def _game(self, session: dict):
-        game = await self.live.registry.by_id(session["room_id"])
-        if game is None:
-            raise RoomError("room_not_found", "room not found")
-        return game
+        return ok(**await self.live.gateway.state(session["room_id"]))

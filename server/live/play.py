@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import time
+import uuid
 
 from pydantic import ValidationError
 
-from rooms import joining, views
 from rooms.room import RoomError
 from server.live.emits import PLAY
 from server.live.namespace_base import LiveNamespace, client_address, ok, parse, refuse
@@ -31,49 +31,39 @@ class PlayNamespace(LiveNamespace):
                 ids = read_rejoin_token(live.settings.secret_key, request.rejoin_token)
                 if ids is None:
                     raise RoomError("room_not_found", "room not found")
-                game, player = await joining.rejoin(live.registry, *ids)
+                welcome = await live.gateway.rejoin(*ids)
             elif isinstance(request, GuestJoin):
-                game, player = await joining.join_by_code(live.registry, live.db, request.code,
-                                                          nickname=request.nickname)
+                welcome = await live.gateway.join(request.code, nickname=request.nickname)
             else:
-                game, player = await joining.join_by_code(live.registry, live.db, request.code,
-                                                          student_key=request.student_key)
+                welcome = await live.gateway.join(request.code, student_key=request.student_key)
         except RoomError as exc:
             await refuse(exc.code, exc.message, started)
-        await self.enter_room(sid, players_room(game.room_id))
-        await self.enter_room(sid, player_room(player.player_id))
-        await self.start_session(sid, room_id=game.room_id, player_id=player.player_id)
-        token = make_rejoin_token(live.settings.secret_key, game.room_id, player.player_id)
-        joined = views.joined_payload(game.room, player, token)
+        room_id, player_id = uuid.UUID(welcome["room_id"]), uuid.UUID(welcome["player_id"])
+        await self.enter_room(sid, players_room(room_id))
+        await self.enter_room(sid, player_room(player_id))
+        await self.start_session(sid, room_id=room_id, player_id=player_id)
+        welcome["joined"]["rejoin_token"] = make_rejoin_token(live.settings.secret_key, room_id, player_id)
         # After the connect handshake is out: events sent inside the handler would precede it.
-        self.server.start_background_task(self._welcome, sid, game, player, joined)
+        self.server.start_background_task(self._welcome, sid, welcome)
 
-    async def _welcome(self, sid, game, player, joined: dict) -> None:
-        await self.live.emitter.to_connection(sid, PLAY, "joined", joined)
-        await self.live.emitter.to_connection(sid, PLAY, "state", await game.state(player))
+    async def _welcome(self, sid: str, welcome: dict) -> None:
+        await self.live.emitter.to_connection(sid, PLAY, "joined", welcome["joined"])
+        await self.live.emitter.to_connection(sid, PLAY, "state", welcome["state"])
 
     async def on_disconnect(self, sid: str, reason: object = None) -> None:
         session = await self.get_session(sid)
         if "room_id" in session:
-            game = await self.live.registry.by_id(session["room_id"])
-            if game is not None:
-                game.disconnect(session["player_id"])
+            try:
+                await self.live.gateway.disconnect(session["room_id"], session["player_id"])
+            except RoomError:
+                pass  # the room is gone or moving: nothing to count
 
     async def on_answer(self, sid: str, session: dict, data: object) -> dict:
         payload = parse(AnswerIn, data)
-        game = await self._game(session)
-        return await game.answer(session["player_id"], payload.index, payload.answer,
-                                 payload.attempt_id, payload.input_method)
+        return await self.live.gateway.answer(
+            session["room_id"], session["player_id"], index=payload.index, answer=payload.answer,
+            attempt_id=payload.attempt_id, input_method=payload.input_method)
 
     async def on_state(self, sid: str, session: dict, data: object) -> dict:
         parse(Empty, data)
-        game = await self._game(session)
-        return ok(**await game.state(game.player(session["player_id"])))
-
-    async def _game(self, session: dict):
-        game = await self.live.registry.by_id(session["room_id"])
-        if game is None:
-            raise RoomError("room_not_found", "room not found")
-        return game
-
-
+        return ok(**await self.live.gateway.state(session["room_id"], session["player_id"]))

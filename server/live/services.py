@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -14,6 +15,8 @@ from redis.asyncio import Redis
 
 from persistence.database import Database
 from rooms.clock import LoopScheduler, SystemClock
+from rooms.cluster import Forwarder, RoomLeases
+from rooms.gateway import RoomGateway
 from rooms.leaderboard import Leaderboards
 from rooms.registry import RoomRegistry
 from server import app_keys
@@ -33,6 +36,7 @@ class LiveServices:
     db: Database
     redis: Redis
     registry: RoomRegistry
+    gateway: RoomGateway
     emitter: Emitter
     joins: JoinLimiter
 
@@ -49,11 +53,18 @@ async def live_ctx(app: web.Application) -> AsyncIterator[None]:
     registry = RoomRegistry(db=app[app_keys.DATABASE], writer=app[app_keys.ANSWER_WRITER],
                             boards=Leaderboards(redis, settings.redis_prefix), broadcaster=emitter,
                             clock=SystemClock(), scheduler=LoopScheduler())
+    leases = None
+    if settings.redis_url:  # several workers may serve the same rooms
+        leases = RoomLeases(redis, settings.redis_prefix, worker_id=uuid.uuid4().hex)
+    gateway = RoomGateway(registry, app[app_keys.DATABASE], leases)
+    if leases is not None:
+        await gateway.start(Forwarder(redis, settings.redis_prefix, leases.worker_id, gateway.serve))
     app[LIVE] = LiveServices(settings=settings, db=app[app_keys.DATABASE], redis=redis,
-                             registry=registry, emitter=emitter,
+                             registry=registry, gateway=gateway, emitter=emitter,
                              joins=JoinLimiter(redis, settings.redis_prefix, JOIN_LIMIT_PER_ADDRESS,
                                                JOIN_WINDOW_S))
     yield
+    await gateway.stop()
     await registry.close_all()
     await sio.shutdown()
     await stop_client_manager(sio)

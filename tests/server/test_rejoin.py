@@ -67,9 +67,9 @@ async def test_rejoin_after_a_server_restart(database_url, redis_url, redis_pref
 
 
 async def test_rostered_student_keeps_their_player_and_user(live_url, db):
-    teacher, token = await factories.make_teacher_with_token(db)
+    teacher, _token = await factories.make_teacher_with_token(db)
     room = await factories.make_room(db, teacher)
-    user_id, key = await factories.make_roster_student(db, teacher, display_name="Zoë")
+    _user_id, key = await factories.make_roster_student(db, teacher, display_name="Zoë")
     first = await LiveClient(live_url, "/play").connect({"code": room["code"], "student_key": key.lower()})
     await first.wait_for("joined")
     await first.disconnect()
