@@ -45,22 +45,27 @@ async def shared_redis_url(redis_url):
     if binary is None:
         pytest.fail("two workers need a Redis server: none configured and no redis-server binary")
     port = free_port()
-    proc = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "",
-                             "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    proc = await asyncio.create_subprocess_exec(
+        binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+        stdout=subprocess.DEVNULL)
     await asyncio.sleep(0.3)
     yield f"redis://127.0.0.1:{port}/0"
     proc.terminate()
-    proc.wait(10)
+    await proc.wait()
 
 
-async def start_worker(database_url: str, redis_url: str, prefix: str, logs: Path) -> tuple[subprocess.Popen, str]:
+def read_logs(logs: Path) -> str:
+    return "\n".join(p.read_text()[-3000:] for p in logs.glob("*.log"))
+
+
+async def start_worker(database_url: str, redis_url: str, prefix: str, logs: Path):
     port = free_port()
     env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "REDIS_PREFIX": prefix,
            "SECRET_KEY": SECRET, "PORT": str(port), "HOST": "127.0.0.1", "MIGRATE_ON_START": "0",
            "BATCH_WINDOW_MS": "2"}
     with (logs / f"worker-{port}.log").open("w") as log_file:  # the child keeps its own copy
-        proc = subprocess.Popen([sys.executable, "-m", "server"], cwd=ROOT, env=env, stdout=log_file,
-                                stderr=subprocess.STDOUT)
+        proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "server", cwd=ROOT, env=env,
+                                                    stdout=log_file, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     async with aiohttp.ClientSession() as http:
         for _ in range(150):
@@ -72,8 +77,8 @@ async def start_worker(database_url: str, redis_url: str, prefix: str, logs: Pat
                 pass
             await asyncio.sleep(0.1)
     proc.terminate()
-    proc.wait(10)
-    raise AssertionError(f"worker did not start: {(logs / f'worker-{port}.log').read_text()[-2000:]}")
+    await proc.wait()
+    raise AssertionError(f"worker did not start: {read_logs(logs)}")
 
 
 async def test_two_workers_play_one_game(database_url, shared_redis_url, redis_prefix, db):
@@ -97,8 +102,8 @@ async def test_two_workers_play_one_game(database_url, shared_redis_url, redis_p
         assert (await host.call("start"))["ok"]
         acks: dict[str, list[dict]] = {}
         for index in range(QUESTIONS):
-            questions = await asyncio.gather(*(s.wait_for("question", predicate=lambda d, i=index: d["index"] == i)
-                                               for s in students))
+            questions = await asyncio.gather(*(
+                s.wait_for("question", predicate=lambda d, i=index: d["index"] == i) for s in students))
             right = str(questions[0]["operand1"] * questions[0]["operand2"])
 
             async def play(i: int, student: LiveClient, index=index, right=right) -> None:
@@ -139,13 +144,13 @@ async def test_two_workers_play_one_game(database_url, shared_redis_url, redis_p
         slow_to_stop = []
         for proc, _ in workers:
             try:
-                proc.wait(30)
-            except subprocess.TimeoutExpired:
+                await asyncio.wait_for(proc.wait(), 30)
+            except TimeoutError:
                 proc.kill()
-                proc.wait(10)
+                await proc.wait()
                 slow_to_stop.append(proc.pid)
         await delete_prefix(redis, redis_prefix)
         await redis.aclose()
-        worker_logs = "\n".join(p.read_text()[-3000:] for p in logs.glob("*.log"))
+        worker_logs = read_logs(logs)
         shutil.rmtree(logs, ignore_errors=True)
     assert not slow_to_stop, f"workers did not stop on SIGTERM within 30 s:\n{worker_logs}"
