@@ -7,6 +7,8 @@ from redis.asyncio import Redis
 
 from persistence.database import Database
 from persistence.group_commit import GroupCommitWriter
+from server.metrics import Metrics
+from server.readiness import Readiness
 from server.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
@@ -14,3 +16,5 @@ DATABASE_URL = web.AppKey("database_url", str)
 DATABASE = web.AppKey("database", Database)
 REDIS = web.AppKey("redis", Redis)
 ANSWER_WRITER = web.AppKey("answer_writer", GroupCommitWriter)
+METRICS = web.AppKey("metrics", Metrics)
+READINESS = web.AppKey("readiness", Readiness)

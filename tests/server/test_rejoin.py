@@ -7,9 +7,15 @@ from aiohttp.test_utils import TestServer
 
 from rooms.keys import room_board_key
 from server.app import create_app
-from tests.server.conftest import live_settings
 from tests.support import factories
-from tests.support.live_clients import LiveClient, Refused, connect_host, connect_student, new_attempt
+from tests.support.live_clients import (
+    LiveClient,
+    Refused,
+    connect_host,
+    connect_student,
+    live_settings,
+    new_attempt,
+)
 
 
 async def start_server(database_url, redis_url, redis_prefix) -> tuple[TestServer, str]:

@@ -17,9 +17,8 @@ import pytest
 from sqlalchemy import text
 
 from rooms.leaderboard import Leaderboards
-from tests.server.conftest import SECRET
 from tests.support import factories
-from tests.support.live_clients import LiveClient, connect_host, connect_student, new_attempt
+from tests.support.live_clients import SECRET, LiveClient, connect_host, connect_student, new_attempt
 
 ROOT = Path(__file__).resolve().parents[2]
 STUDENTS = 10

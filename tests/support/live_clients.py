@@ -81,3 +81,13 @@ async def connect_student(url: str, code: str, nickname: str) -> LiveClient:
 
 def new_attempt() -> str:
     return str(uuid.uuid4())
+
+
+SECRET = "test-secret-key-for-rejoin-tokens"
+
+
+def live_settings(database_url: str, redis_url: str | None, redis_prefix: str):
+    from server.settings import Settings
+
+    return Settings(database_url=database_url, redis_url=redis_url, redis_prefix=redis_prefix,
+                    secret_key=SECRET, migrate_on_start=False, batch_window_ms=2)
