@@ -11,6 +11,7 @@ import asyncio
 import datetime as dt
 import logging
 import uuid
+from collections.abc import Callable
 
 from persistence import rooms_repo
 from persistence.answer_flow import AttemptIn, AttemptRejected
@@ -36,8 +37,10 @@ def _utc(epoch_ms: int) -> dt.datetime:
 class LiveGame:
     def __init__(self, row: rooms_repo.RoomRow, room: Room, *, db: Database, writer: AnswerWriter,
                  boards: Leaderboards, broadcaster: Broadcaster, clock: Clock, rng,
-                 sessions: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]]) -> None:
+                 sessions: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]],
+                 on_finished: Callable[[uuid.UUID], None] = lambda _: None) -> None:
         self.row = row
+        self._on_finished = on_finished
         self._sessions = sessions
         self.room = room
         self._db = db
@@ -248,6 +251,7 @@ class LiveGame:
             await self._commits_of(None)
             await rooms_repo.finish_game(self._db, room_id)
             await self._send_game_over()
+            self._on_finished(room_id)
 
     async def _board(self):
         roster = self.room.roster()

@@ -23,6 +23,8 @@ from rooms.room import Answer, Phase, Player, RoomQuestion
 
 log = logging.getLogger(__name__)
 
+FINISHED_KEPT_S = 300
+
 
 class RoomRegistry:
     def __init__(self, *, db: Database, writer: AnswerWriter, boards: Leaderboards,
@@ -37,9 +39,21 @@ class RoomRegistry:
         self._rng = rng or random.SystemRandom()
         self._games: dict[uuid.UUID, LiveGame] = {}
         self._loading = asyncio.Lock()
+        self._background: set[asyncio.Task] = set()
         # session_id → (room_id, player_id): how a committed attempt finds its board.
         self._sessions: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]] = {}
         writer.add_after_commit_hook(self.on_committed)
+
+    def _finished(self, room_id: uuid.UUID) -> None:
+        """A finished game leaves memory after a while (rejoins then reload it from PostgreSQL)."""
+        loop = asyncio.get_running_loop()
+
+        def drop_later() -> None:
+            task = loop.create_task(self.drop(room_id))
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+
+        loop.call_later(FINISHED_KEPT_S, drop_later)
 
     def room_ids(self) -> list[uuid.UUID]:
         return list(self._games)
@@ -64,7 +78,7 @@ class RoomRegistry:
                 game = LiveGame.create(row, clock=self._clock, scheduler=self._scheduler, db=self._db,
                                        writer=self._writer, boards=self._boards,
                                        broadcaster=self._broadcaster, rng=self._rng,
-                                       sessions=self._sessions)
+                                       sessions=self._sessions, on_finished=self._finished)
                 await self._restore(game)
                 self._games[row.room_id] = game
                 game.run()
@@ -122,12 +136,6 @@ class RoomRegistry:
                                           attempt.response_time_ms))
         if points:
             await self._boards.record(points, dt.datetime.now(dt.UTC).date())
-
-    async def forget_finished(self) -> None:
-        for room_id, game in list(self._games.items()):
-            if game.room.phase == Phase.FINISHED:
-                del self._games[room_id]
-                await game.close()
 
     async def close_all(self) -> None:
         games, self._games = list(self._games.values()), {}

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from rooms.room import RoomError
 from server.live.emits import PLAY
 from server.live.namespace_base import LiveNamespace, client_address, ok, parse, refuse
-from server.live.payloads import AnswerIn, Empty, GuestJoin, Rejoin, parse_play_auth
+from server.live.payloads import AnswerIn, Empty, GuestJoin, Rejoin, StudentJoin, parse_play_auth
 from server.live.rejoin_tokens import make_rejoin_token, read_rejoin_token
 from server.live.room_names import player_room, players_room
 
@@ -27,15 +27,7 @@ class PlayNamespace(LiveNamespace):
             await refuse("invalid_payload", "auth must be {code, nickname}, {code, student_key} "
                                             "or {rejoin_token}")
         try:
-            if isinstance(request, Rejoin):
-                ids = read_rejoin_token(live.settings.secret_key, request.rejoin_token)
-                if ids is None:
-                    raise RoomError("room_not_found", "room not found")
-                welcome = await live.gateway.rejoin(*ids)
-            elif isinstance(request, GuestJoin):
-                welcome = await live.gateway.join(request.code, nickname=request.nickname)
-            else:
-                welcome = await live.gateway.join(request.code, student_key=request.student_key)
+            welcome = await self._enter(request)
         except RoomError as exc:
             await refuse(exc.code, exc.message, started)
         room_id, player_id = uuid.UUID(welcome["room_id"]), uuid.UUID(welcome["player_id"])
@@ -45,6 +37,17 @@ class PlayNamespace(LiveNamespace):
         welcome["joined"]["rejoin_token"] = make_rejoin_token(live.settings.secret_key, room_id, player_id)
         # After the connect handshake is out: events sent inside the handler would precede it.
         self.server.start_background_task(self._welcome, sid, welcome)
+
+    async def _enter(self, request: GuestJoin | StudentJoin | Rejoin) -> dict:
+        gateway = self.live.gateway
+        if isinstance(request, GuestJoin):
+            return await gateway.join(request.code, nickname=request.nickname)
+        if isinstance(request, StudentJoin):
+            return await gateway.join(request.code, student_key=request.student_key)
+        ids = read_rejoin_token(self.live.settings.secret_key, request.rejoin_token)
+        if ids is None:
+            raise RoomError("room_not_found", "room not found")
+        return await gateway.rejoin(*ids)
 
     async def _welcome(self, sid: str, welcome: dict) -> None:
         await self.live.emitter.to_connection(sid, PLAY, "joined", welcome["joined"])
