@@ -19,7 +19,7 @@ from persistence.database import Database
 from rooms import events, views
 from rooms.clock import Clock, Scheduler
 from rooms.leaderboard import Leaderboards
-from rooms.nicknames import clean_nickname, nickname_key
+from rooms.nicknames import InvalidNickname, clean_nickname, nickname_key
 from rooms.ports import AnswerWriter, Broadcaster
 from rooms.questions import Fact, choose_facts
 from rooms.room import Answer, Phase, Player, Room, RoomError, RoomQuestion
@@ -92,7 +92,10 @@ class LiveGame:
                     if existing.kicked:
                         raise RoomError("kicked", "the teacher removed you from this game")
                     return existing
-                nickname = self._free_variant(clean_nickname(student.display_name))
+                try:
+                    nickname = self._free_variant(clean_nickname(student.display_name))
+                except InvalidNickname:  # a roster name this room cannot show
+                    nickname = self._free_variant("Student")
             else:
                 assert nickname is not None
                 if nickname_key(nickname) in self._taken_nicknames():

@@ -67,8 +67,21 @@ class LiveNamespace(socketio.AsyncNamespace):
         await self.save_session(sid, {"bucket": TokenBucket(), **fields})
 
     async def trigger_event(self, event: str, *args):
-        if event in ("connect", "disconnect"):
-            return await super().trigger_event(event, *args)
+        if event == "connect":
+            try:
+                return await super().trigger_event(event, *args)
+            except ConnectionRefusedError:
+                raise
+            except Exception:  # e.g. the database is down: refuse cleanly, never hang
+                log.exception("%s connect failed", self.namespace)
+                raise ConnectionRefusedError("the server cannot take you right now",
+                                             {"code": "unavailable"}) from None
+        if event == "disconnect":
+            try:
+                return await super().trigger_event(event, *args)
+            except Exception:
+                log.exception("%s disconnect failed", self.namespace)
+                return None
         sid = args[0] if args else None
         handler = getattr(self, f"on_{event}", None)
         if handler is None:

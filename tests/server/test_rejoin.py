@@ -104,3 +104,12 @@ async def test_finished_game_code_says_game_over(live_url, db):
     assert refused.value.code == "game_over"
     await host.disconnect()
     await ada.disconnect()
+
+
+async def test_roster_name_the_room_cannot_show_becomes_student(live_url, db):
+    teacher, _ = await factories.make_teacher_with_token(db)
+    room = await factories.make_room(db, teacher)
+    _, key = await factories.make_roster_student(db, teacher, display_name="sh1t")
+    student = await LiveClient(live_url, "/play").connect({"code": room["code"], "student_key": key})
+    assert (await student.wait_for("joined"))["nickname"] == "Student"
+    await student.disconnect()
