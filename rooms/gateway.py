@@ -91,7 +91,9 @@ class RoomGateway:
 
     async def _route(self, room_id: uuid.UUID, op: str, args: dict) -> dict:
         args = {**args, "room_id": str(room_id)}
-        if self._leases is None:
+        # A room in this worker's memory is one it holds the lease of (the renewer drops a
+        # room the moment its lease is lost), so the hot path needs no Redis round trip.
+        if self._leases is None or self._registry.holds(room_id):
             return await self.serve(op, args)
         owner = await self._leases.owner_of(room_id)
         if owner == self._leases.worker_id:

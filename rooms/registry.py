@@ -58,6 +58,9 @@ class RoomRegistry:
     def room_ids(self) -> list[uuid.UUID]:
         return list(self._games)
 
+    def holds(self, room_id: uuid.UUID) -> bool:
+        return room_id in self._games
+
     async def drop(self, room_id: uuid.UUID) -> None:
         """Stop running a room here (another worker owns it now)."""
         game = self._games.pop(room_id, None)
