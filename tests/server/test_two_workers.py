@@ -119,6 +119,17 @@ async def test_two_workers_play_one_game(database_url, shared_redis_url, redis_p
             assert closed["answered"] == STUDENTS
             for student in students:  # clients on both workers get their own leaderboard copy
                 await student.wait_for("leaderboard", predicate=lambda d, i=index: d["index"] == i)
+            if index == 0:  # a student moves from worker A to worker B with the rejoin token
+                moving = students[1]
+                before = moving.last("joined")
+                you = moving.last("leaderboard")["you"]
+                await moving.disconnect()
+                moved = await LiveClient(url_b, "/play").connect({"rejoin_token": before["rejoin_token"]})
+                clients.append(moved)
+                state = await moved.wait_for("state")
+                assert moved.last("joined")["player_id"] == before["player_id"]
+                assert (moved.last("joined")["score"], state["streak"]) == (you["score"], you["streak"])
+                students[1] = moved
             assert (await host.call("next"))["ok"]
         over = await host.wait_for("game_over")
         scores = {pid: sum(a["points"] for a in mine) for pid, mine in acks.items()}
