@@ -94,6 +94,8 @@ def _problem(a: AttemptIn) -> str | None:
         return f"input_method must be 1 to {MAX_INPUT_METHOD} characters"
     if not isinstance(a.raw_input, str) or len(a.raw_input) > MAX_RAW_INPUT:
         return f"raw_input must be at most {MAX_RAW_INPUT} characters"
+    if "\x00" in a.raw_input or "\x00" in a.input_method:
+        return "text fields cannot contain NUL characters"
     if not isinstance(a.hints_used, int) or not 0 <= a.hints_used <= MAX_INT32:
         return "hints_used must be a non-negative integer"
     if a.confidence_rating is not None and a.confidence_rating not in (1, 2, 3, 4, 5):

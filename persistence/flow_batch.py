@@ -33,6 +33,8 @@ from persistence.flow_rules import (
     percentage,
     rounded_average,
 )
+from persistence.ids import time_ordered_uuid
+from persistence.pg_arrays import array_literal, column_literals
 from sql import read_sql
 
 Result = AttemptOutcome | AttemptRejected
@@ -57,7 +59,7 @@ class QuestionCatalog:
         if missing:
             if len(known) + len(missing) > QUESTION_CACHE_LIMIT:
                 known.clear()
-            for row in await conn.fetch(statement("select_questions"), missing):
+            for row in await conn.fetch(statement("select_questions"), _ids(missing)):
                 known[row["id"]] = row["operation"]
         return known
 
@@ -171,22 +173,27 @@ async def _load(conn: asyncpg.Connection, attempts: Sequence[AttemptIn],
                 catalog: QuestionCatalog) -> _Batch:
     batch = _Batch()
     user_ids = sorted({a.user_id for a in attempts})
-    await conn.execute(statement("create_user_statistics"), user_ids)
-    for row in await conn.fetch(statement("lock_users"), user_ids):
+    locked = await conn.fetch(statement("lock_users"), _ids(user_ids))
+    if len(locked) < len(user_ids):   # first attempts: create their rows, then lock those
+        seen = {row["user_id"] for row in locked}
+        missing = [u for u in user_ids if u not in seen]
+        await conn.execute(statement("create_user_statistics"), _ids(missing))
+        locked += await conn.fetch(statement("lock_users"), _ids(missing))
+    for row in locked:
         batch.users[row["user_id"]] = _user_state(row)
-    for row in await conn.fetch(statement("select_sessions"), list({a.session_id for a in attempts})):
+    for row in await conn.fetch(statement("select_sessions"), _ids({a.session_id for a in attempts})):
         batch.sessions[row["id"]] = _session_state(row)
     batch.operations = await catalog.operations(conn, {a.question_id for a in attempts})
     for row in await conn.fetch(statement("select_stored_attempts"),
-                                [a.attempt_id for a in attempts]):
+                                _ids(a.attempt_id for a in attempts)):
         batch.stored[row["attempt_id"]] = row
     fact_keys = list({(a.user_id, a.question_id) for a in attempts})
     for row in await conn.fetch(statement("select_question_progress"),
-                                [k[0] for k in fact_keys], [k[1] for k in fact_keys]):
+                                *column_literals(fact_keys, "vv")):
         batch.facts[(row["user_id"], row["question_id"])] = _fact_state(row)
     day_keys = list({(a.user_id, a.answered_at.date()) for a in attempts})
     for row in await conn.fetch(statement("select_daily_summaries"),
-                                [k[0] for k in day_keys], [k[1] for k in day_keys]):
+                                *column_literals(day_keys, "vd")):
         batch.days[(row["user_id"], row["date"])] = _day_state(row)
     return batch
 
@@ -235,7 +242,7 @@ async def commit_batch(conn: asyncpg.Connection, attempts: Sequence[AttemptIn],
             done = apply_attempt(a, operation=batch.operations[a.question_id], fact=fact,
                                  user=batch.users[a.user_id], day=day,
                                  session=batch.sessions[a.session_id])
-            answer_id = uuid.uuid4()
+            answer_id = time_ordered_uuid()
             applied.append((a, answer_id, done))
             results.append(AttemptOutcome(
                 attempt_id=a.attempt_id, answer_id=answer_id, is_correct=done.is_correct,
@@ -275,30 +282,35 @@ async def _write(conn: asyncpg.Connection, batch: _Batch,
     await conn.execute(statement("update_practice_sessions"), *_session_columns(batch))
 
 
-def _columns(rows: list[tuple], width: int) -> list[list]:
-    return [list(column) for column in zip(*rows, strict=True)] if rows else [[]] * width
+def _text_array(items: list[str]) -> str:
+    """A text[] literal; the items (achievement names, UUIDs) need no quoting."""
+    return "{" + ",".join(items) + "}"
+
+
+def _ids(ids) -> str:
+    return array_literal(ids, "v")
 
 
 def _attempt_columns(applied: list[tuple[AttemptIn, uuid.UUID, Applied]]) -> list[list]:
-    return _columns([
+    return column_literals([
         (answer_id, a.attempt_id, a.question_id, a.user_id, a.session_id, a.user_answer,
          done.is_correct, a.correct_answer, a.response_time_ms, a.answered_at, a.input_method,
          a.raw_input, done.attempt_number, a.hints_used, done.fluency_score,
          a.confidence_rating, a.question_index, a.points)
-        for a, answer_id, done in applied], 18)
+        for a, answer_id, done in applied], "vvvvvvbvvdttvvvvvv")
 
 
 def _fact_columns(batch: _Batch, keys: set[tuple[uuid.UUID, uuid.UUID]]) -> list[list]:
     rows = []
     for user_id, question_id in keys:
         f = batch.facts[(user_id, question_id)]
-        rows.append((user_id, question_id, f.total_attempts, f.correct_attempts,
+        rows.append((time_ordered_uuid(), user_id, question_id, f.total_attempts, f.correct_attempts,
                      f.incorrect_attempts, f.total_response_time, f.average_response_time,
                      f.best_response_time, f.last_response_time, f.first_attempt_date,
                      f.last_attempt_date, f.current_streak, f.best_streak,
                      json.dumps(f.recent_attempts), f.next_review_date, f.review_interval,
                      f.ease_factor))
-    return _columns(rows, 17)
+    return column_literals(rows, "vvvvvvvvvvddvvtdvv")
 
 
 def _user_columns(batch: _Batch, user_ids: list[uuid.UUID]) -> list[list]:
@@ -314,10 +326,10 @@ def _user_columns(batch: _Batch, user_ids: list[uuid.UUID]) -> list[list]:
             rounded_average(u.total_response_time, u.total_questions_answered) or 0,
             u.total_mastered_facts, json.dumps(u.facts_by_fluency_level),
             json.dumps({op: t.as_json() for op, t in u.performance_by_operation.items()}),
-            json.dumps(u.achievements_unlocked), level_for(u.experience_points),
+            _text_array(u.achievements_unlocked), level_for(u.experience_points),
             u.experience_points, u.total_response_time, u.last_practice_date,
             u.daily_practice_ms, u.weekly_practice_ms, u.monthly_practice_ms, now))
-    return _columns(rows, 23)
+    return column_literals(rows, "vvvvvvvvvvvvtttvvvdvvvd")
 
 
 def _day_columns(batch: _Batch, keys: set[tuple[uuid.UUID, dt.date]]) -> list[list]:
@@ -331,7 +343,7 @@ def _day_columns(batch: _Batch, keys: set[tuple[uuid.UUID, dt.date]]) -> list[li
             d.new_facts_learned, d.facts_mastered, json.dumps(d.time_by_mode),
             d.daily_goal_met(batch.users[user_id].daily_goal_minutes), d.current_streak,
             d.total_response_time))
-    return _columns(rows, 15)
+    return column_literals(rows, "vdvvvvvvvvvtbvv")
 
 
 def _event_columns(applied: list[tuple[AttemptIn, uuid.UUID, Applied]]) -> list[list]:
@@ -345,8 +357,8 @@ def _event_columns(applied: list[tuple[AttemptIn, uuid.UUID, Applied]]) -> list[
             "fluency_level": done.fluency_level, "experience": done.experience,
         }
         device = json.dumps(a.device_info) if a.device_info is not None else None
-        rows.append((a.user_id, a.answered_at, json.dumps(payload), device))
-    return _columns(rows, 4)
+        rows.append((time_ordered_uuid(), a.user_id, a.answered_at, json.dumps(payload), device))
+    return column_literals(rows, "vvdtt")
 
 
 def _session_columns(batch: _Batch) -> list[list]:
@@ -357,5 +369,5 @@ def _session_columns(batch: _Batch) -> list[list]:
             session_id, s.questions_answered, s.correct_answers,
             percentage(s.correct_answers, s.questions_answered),
             rounded_average(s.total_response_time, s.questions_answered),
-            s.total_response_time, s.mastery_gained, json.dumps(s.new_mastered_facts)))
-    return _columns(rows, 8)
+            s.total_response_time, s.mastery_gained, _text_array(s.new_mastered_facts)))
+    return column_literals(rows, "vvvvvvvt")

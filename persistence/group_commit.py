@@ -52,8 +52,10 @@ class GroupCommitWriter:
         self._accepting = False
 
     def add_after_commit_hook(self, hook: AfterCommitHook) -> None:
-        """`hook(committed)` runs once per committed batch, after COMMIT and before the
-        submitters are released. Its failure is logged: the data is committed regardless."""
+        """`hook(committed)` runs once per committed batch that stored new attempts, after
+        COMMIT and before the submitters are released, with the newly stored attempts (never
+        a retry: each stored attempt reaches the hooks once). Its failure is logged: the data
+        is committed regardless."""
         self._hooks.append(hook)
 
     async def start(self) -> None:
@@ -89,6 +91,20 @@ class GroupCommitWriter:
     # ---- collecting ----------------------------------------------------------------------
 
     async def _collect(self) -> None:
+        try:
+            await self._collect_batches()
+        except BaseException:
+            # Nobody may wait forever: refuse new work and fail what is still queued.
+            self._accepting = False
+            failure = AttemptRejected("storage_unavailable", "the answer writer failed")
+            while self._queue:
+                _, future = self._queue.popleft()
+                if not future.done():
+                    future.set_exception(failure)
+            log.exception("the answer writer's collector failed")
+            raise
+
+    async def _collect_batches(self) -> None:
         assert self._slots is not None
         while self._accepting or self._queue:
             if not self._queue:
@@ -126,8 +142,9 @@ class GroupCommitWriter:
                 await event.wait()
             attempts = [attempt for attempt, _ in batch]
             results = await self._commit_or_split(attempts)
+            # Retries are left out: a hook sees each stored attempt exactly once.
             committed = [(a, r) for a, r in zip(attempts, results, strict=True)
-                         if isinstance(r, AttemptOutcome)]
+                         if isinstance(r, AttemptOutcome) and not r.duplicate]
             if committed:
                 await self._run_hooks(committed)
             for (_, future), result in zip(batch, results, strict=True):

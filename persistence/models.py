@@ -188,10 +188,10 @@ class PracticeSession(Base):
     status: Mapped[str | None] = mapped_column(
         String(20), server_default=text("'active'::character varying"))
     current_question_index: Mapped[int | None] = mapped_column(Integer, server_default=text("0"))
-    # Migration 0003: the exact millisecond sum behind the rounded averages.
-    total_response_time: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     # Retention (0007): set once the session's details were trimmed after six months.
     details_trimmed_at: Mapped[dt.datetime | None] = mapped_column()
+    # Migration 0003: the exact millisecond sum behind the rounded averages.
+    total_response_time: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
 
     __table_args__ = (
         Index("idx_user_sessions", "user_id", "start_time"),

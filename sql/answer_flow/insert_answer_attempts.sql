@@ -1,9 +1,10 @@
--- Step 1: the attempts, one row each.
+-- Step 1: the attempts, one row each; ids are time-ordered UUIDs from the writer
+-- (persistence/ids.py), so the primary key index is appended to, not scattered.
 INSERT INTO answer_attempts (
     id, attempt_id, question_id, user_id, session_id, user_answer, is_correct, correct_answer,
     response_time, timestamp, input_method, raw_input, attempt_number, hints_used,
     fluency_score, confidence_rating, question_index, points)
 SELECT * FROM unnest(
-    $1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::numeric[], $7::bool[],
-    $8::numeric[], $9::int[], $10::timestamp[], $11::text[], $12::text[], $13::int[],
-    $14::int[], $15::numeric[], $16::int[], $17::int[], $18::int[])
+    $1::text::uuid[], $2::text::uuid[], $3::text::uuid[], $4::text::uuid[], $5::text::uuid[], $6::text::numeric[], $7::text::bool[],
+    $8::text::numeric[], $9::text::int[], $10::text::timestamp[], $11::text::text[], $12::text::text[], $13::text::int[],
+    $14::text::int[], $15::text::numeric[], $16::text::int[], $17::text::int[], $18::text::int[])

@@ -1,1 +1,3 @@
-SELECT id, operation FROM questions WHERE id = ANY($1::uuid[])
+SELECT q.id, q.operation
+FROM unnest($1::text::uuid[]) AS k(id)
+JOIN questions q USING (id)

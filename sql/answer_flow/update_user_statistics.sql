@@ -13,7 +13,7 @@ UPDATE user_statistics s SET
     total_mastered_facts = v.total_mastered_facts,
     facts_by_fluency_level = v.facts_by_fluency_level::jsonb,
     performance_by_operation = v.performance_by_operation::jsonb,
-    achievements_unlocked = ARRAY(SELECT jsonb_array_elements_text(v.achievements::jsonb)),
+    achievements_unlocked = v.achievements::text[],
     current_level = v.current_level,
     experience_points = v.experience_points,
     total_response_time = v.total_response_time,
@@ -23,10 +23,10 @@ UPDATE user_statistics s SET
     monthly_practice_ms = v.monthly_practice_ms,
     updated_at = v.updated_at
 FROM unnest(
-    $1::uuid[], $2::int[], $3::int[], $4::int[], $5::int[], $6::int[], $7::int[], $8::int[],
-    $9::int[], $10::numeric[], $11::int[], $12::int[], $13::text[], $14::text[], $15::text[],
-    $16::int[], $17::int[], $18::bigint[], $19::date[], $20::bigint[], $21::bigint[],
-    $22::bigint[], $23::timestamp[])
+    $1::text::uuid[], $2::text::int[], $3::text::int[], $4::text::int[], $5::text::int[], $6::text::int[], $7::text::int[], $8::text::int[],
+    $9::text::int[], $10::text::numeric[], $11::text::int[], $12::text::int[], $13::text::text[], $14::text::text[], $15::text::text[],
+    $16::text::int[], $17::text::int[], $18::text::bigint[], $19::text::date[], $20::text::bigint[], $21::text::bigint[],
+    $22::text::bigint[], $23::text::timestamp[])
     AS v(user_id, total_practice_time, daily_practice_time, weekly_practice_time,
          monthly_practice_time, current_streak, longest_streak, total_questions_answered,
          total_correct_answers, overall_accuracy, average_response_time, total_mastered_facts,
