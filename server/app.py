@@ -8,6 +8,7 @@ from server import app_keys
 from server.curriculum_routes import setup_curriculum
 from server.errors import json_errors
 from server.health import setup_health
+from server.live.socketio_server import setup_live
 from server.logs import request_ids
 from server.metrics import redis_probe_ctx, setup_metrics
 from server.readiness import setup_readiness
@@ -34,4 +35,6 @@ def create_app(settings: Settings | None = None) -> web.Application:
     setup_teacher_api(app)
     # After the answer writer's cleanup context: it hooks the curriculum onto the writer.
     setup_curriculum(app)
+    # After the writer's context: the live game needs Redis, the database and the writer.
+    setup_live(app)
     return app
