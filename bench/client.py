@@ -1,0 +1,215 @@
+"""A minimal Socket.IO client over one raw websocket, light enough to run thousands per process.
+
+The python-socketio client is heavier than the server it would measure, so the load generator
+speaks the wire format itself (bench/wire.py). One `SocketClient` is one Engine.IO connection
+joined to one namespace; events go to a plain callback stamped with their arrival time, acks
+resolve the future `emit` returned. Two websocket libraries can carry it (`--client`), because
+which one is lighter per connection is a measurement, not a guess (docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import time
+from collections.abc import Callable
+from typing import Any
+
+from bench import wire
+
+EventHandler = Callable[[str, Any, float], None]
+
+
+class ConnectRefused(Exception):
+    """The server answered CONNECT with CONNECT_ERROR; `data` is {message, data: {code}}."""
+
+    def __init__(self, data: Any) -> None:
+        super().__init__(repr(data))
+        self.data = data
+
+    @property
+    def code(self) -> str | None:
+        if isinstance(self.data, dict) and isinstance(self.data.get("data"), dict):
+            return self.data["data"].get("code")
+        return None
+
+
+class ConnectionLost(Exception):
+    pass
+
+
+class _WebsocketsTransport:
+    def __init__(self) -> None:
+        self._ws: Any = None
+
+    async def open(self, url: str, compression: bool) -> None:
+        from websockets.asyncio.client import connect
+
+        self._ws = await connect(url, ping_interval=None, max_size=2**20, open_timeout=30,
+                                 compression="deflate" if compression else None)
+
+    async def recv(self) -> str | bytes | None:
+        from websockets.exceptions import ConnectionClosed
+
+        try:
+            return await self._ws.recv()
+        except ConnectionClosed:
+            return None
+
+    async def send(self, frame: str | bytes) -> None:
+        await self._ws.send(frame)
+
+    async def close(self) -> None:
+        await self._ws.close()
+
+
+class _AiohttpTransport:
+    def __init__(self, session: Any) -> None:
+        self._session = session
+        self._ws: Any = None
+
+    async def open(self, url: str, compression: bool) -> None:
+        self._ws = await self._session.ws_connect(url, autoping=False, compress=15 if compression else 0,
+                                                  max_msg_size=2**20, timeout=30)
+
+    async def recv(self) -> str | bytes | None:
+        from aiohttp import WSMsgType
+
+        msg = await self._ws.receive()
+        if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
+            return msg.data
+        return None
+
+    async def send(self, frame: str | bytes) -> None:
+        if isinstance(frame, bytes):
+            await self._ws.send_bytes(frame)
+        else:
+            await self._ws.send_str(frame)
+
+    async def close(self) -> None:
+        await self._ws.close()
+
+
+class TransportFactory:
+    """Builds transports of one kind; aiohttp needs one shared ClientSession (made lazily)."""
+
+    def __init__(self, kind: str, compression: bool = False) -> None:
+        if kind not in ("websockets", "aiohttp"):
+            raise ValueError(f"unknown client library {kind!r}")
+        self.kind = kind
+        self.compression = compression
+        self._session: Any = None
+
+    def make(self) -> Any:
+        if self.kind == "websockets":
+            return _WebsocketsTransport()
+        if self._session is None:
+            import aiohttp
+
+            # No per-host limit: every student is its own connection to the same server.
+            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
+        return _AiohttpTransport(self._session)
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+
+class SocketClient:
+    __slots__ = ("_acks", "_ids", "_reader", "_transport", "closed", "nsp", "on_event", "sid")
+
+    def __init__(self, nsp: str, on_event: EventHandler) -> None:
+        self.nsp = nsp
+        self.on_event = on_event
+        self.sid: str | None = None
+        self.closed = False
+        self._transport: Any = None
+        self._reader: asyncio.Task[None] | None = None
+        self._acks: dict[int, asyncio.Future[Any]] = {}
+        self._ids = itertools.count()
+
+    async def connect(self, factory: TransportFactory, url: str, auth: dict[str, Any] | None) -> None:
+        self._transport = factory.make()
+        await self._transport.open(url, factory.compression)
+        wire.parse_open(await self._expect_frame())
+        await self._transport.send(wire.encode_connect(self.nsp, auth))
+        while True:
+            frame = await self._expect_frame()
+            if isinstance(frame, str):
+                await self._on_text(frame)
+                continue
+            packet = wire.decode(frame)
+            if packet.type == wire.SIO_CONNECT:
+                self.sid = (packet.data or {}).get("sid")
+                break
+            if packet.type == wire.SIO_CONNECT_ERROR:
+                await self.close()
+                raise ConnectRefused(packet.data)
+            # An event may legitimately beat nothing here; anything else before CONNECT is a bug.
+            raise ConnectionLost(f"unexpected packet before CONNECT: {packet}")
+        self._reader = asyncio.create_task(self._read_loop())
+
+    async def emit(self, event: str, payload: Any = None) -> Any:
+        """Send an event and return its ack's first argument."""
+        if self.closed:
+            raise ConnectionLost("connection closed")
+        ack_id = next(self._ids)
+        future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
+        self._acks[ack_id] = future
+        await self._transport.send(wire.encode_event(self.nsp, event, payload, ack_id))
+        return await future
+
+    async def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            await self._transport.close()
+        except Exception:  # closing a dead socket is not an error worth reporting
+            pass
+        if self._reader is not None and self._reader is not asyncio.current_task():
+            await asyncio.gather(self._reader, return_exceptions=True)
+        self._fail_pending("connection closed")
+
+    async def _expect_frame(self) -> str | bytes:
+        frame = await self._transport.recv()
+        if frame is None:
+            raise ConnectionLost("closed during handshake")
+        return frame
+
+    async def _on_text(self, frame: str) -> None:
+        if frame == wire.EIO_PING:
+            await self._transport.send(wire.EIO_PONG)
+        elif frame.startswith(wire.EIO_CLOSE):
+            self.closed = True
+
+    async def _read_loop(self) -> None:
+        try:
+            while True:
+                frame = await self._transport.recv()
+                if frame is None:
+                    break
+                if isinstance(frame, str):
+                    await self._on_text(frame)
+                    continue
+                arrived = time.perf_counter()
+                packet = wire.decode(frame)
+                if packet.type == wire.SIO_EVENT:
+                    data = packet.data
+                    self.on_event(data[0], data[1] if len(data) > 1 else None, arrived)
+                elif packet.type == wire.SIO_ACK:
+                    future = self._acks.pop(packet.id, None)
+                    if future is not None and not future.done():
+                        args = packet.data or [None]
+                        future.set_result(args[0])
+                elif packet.type == wire.SIO_DISCONNECT:
+                    break
+        finally:
+            self.closed = True
+            self._fail_pending("connection lost")
+
+    def _fail_pending(self, reason: str) -> None:
+        for future in self._acks.values():
+            if not future.done():
+                future.set_exception(ConnectionLost(reason))
+        self._acks.clear()
