@@ -145,7 +145,11 @@ class SocketClient:
             if packet.type == wire.SIO_CONNECT_ERROR:
                 await self.close()
                 raise ConnectRefused(packet.data)
-            # An event may legitimately beat nothing here; anything else before CONNECT is a bug.
+            if packet.type == wire.SIO_EVENT:
+                # python-socketio sends CONNECT after the connect handler returns, so whatever
+                # the handler emitted (`joined`, `state`) arrives first.
+                self._dispatch(packet.data, time.perf_counter())
+                continue
             raise ConnectionLost(f"unexpected packet before CONNECT: {packet}")
         self._reader = asyncio.create_task(self._read_loop())
 
@@ -195,8 +199,7 @@ class SocketClient:
                 arrived = time.perf_counter()
                 packet = wire.decode(frame)
                 if packet.type == wire.SIO_EVENT:
-                    data = packet.data
-                    self.on_event(data[0], data[1] if len(data) > 1 else None, arrived)
+                    self._dispatch(packet.data, arrived)
                 elif packet.type == wire.SIO_ACK:
                     future = self._acks.pop(packet.id, None)
                     if future is not None and not future.done():
@@ -207,6 +210,9 @@ class SocketClient:
         finally:
             self.closed = True
             self._fail_pending("connection lost")
+
+    def _dispatch(self, data: list[Any], arrived: float) -> None:
+        self.on_event(data[0], data[1] if len(data) > 1 else None, arrived)
 
     def _fail_pending(self, reason: str) -> None:
         for future in self._acks.values():
