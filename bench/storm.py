@@ -142,7 +142,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--time-limit-ms", type=int, default=10_000)
     parser.add_argument("--correct-share", type=float, default=0.8)
     parser.add_argument("--retry-share", type=float, default=0.05)
-    parser.add_argument("--client", choices=["websockets", "aiohttp"], default="websockets")
+    parser.add_argument("--client", choices=["aiohttp", "websockets"], default="aiohttp")
     parser.add_argument("--postgres-url", default=servers.LOCAL_POSTGRES,
                         help="server whose database we may create a throw-away database on")
     parser.add_argument("--redis-url", default=servers.LOCAL_REDIS, help="empty for in-process fakeredis")
