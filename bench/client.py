@@ -42,11 +42,12 @@ class _WebsocketsTransport:
     def __init__(self) -> None:
         self._ws: Any = None
 
-    async def open(self, url: str, compression: bool) -> None:
+    async def open(self, url: str, compression: bool, local_address: str | None) -> None:
         from websockets.asyncio.client import connect
 
         self._ws = await connect(url, ping_interval=None, max_size=2**20, open_timeout=30,
-                                 compression="deflate" if compression else None)
+                                 compression="deflate" if compression else None,
+                                 local_addr=(local_address, 0) if local_address else None)
 
     async def recv(self) -> str | bytes | None:
         from websockets.exceptions import ConnectionClosed
@@ -68,7 +69,7 @@ class _AiohttpTransport:
         self._session = session
         self._ws: Any = None
 
-    async def open(self, url: str, compression: bool) -> None:
+    async def open(self, url: str, compression: bool, local_address: str | None) -> None:
         self._ws = await self._session.ws_connect(url, autoping=False, compress=15 if compression else 0,
                                                   max_msg_size=2**20, timeout=30)
 
@@ -91,28 +92,31 @@ class _AiohttpTransport:
 
 
 class TransportFactory:
-    """Builds transports of one kind; aiohttp needs one shared ClientSession (made lazily)."""
+    """Builds transports of one kind; aiohttp needs a ClientSession per source address (lazily)."""
 
     def __init__(self, kind: str, compression: bool = False) -> None:
         if kind not in ("websockets", "aiohttp"):
             raise ValueError(f"unknown client library {kind!r}")
         self.kind = kind
         self.compression = compression
-        self._session: Any = None
+        self._sessions: dict[str | None, Any] = {}
 
-    def make(self) -> Any:
+    def make(self, local_address: str | None = None) -> Any:
         if self.kind == "websockets":
             return _WebsocketsTransport()
-        if self._session is None:
+        session = self._sessions.get(local_address)
+        if session is None:
             import aiohttp
 
             # No per-host limit: every student is its own connection to the same server.
-            self._session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
-        return _AiohttpTransport(self._session)
+            bind = (local_address, 0) if local_address else None
+            connector = aiohttp.TCPConnector(limit=0, local_addr=bind)
+            session = self._sessions[local_address] = aiohttp.ClientSession(connector=connector)
+        return _AiohttpTransport(session)
 
     async def aclose(self) -> None:
-        if self._session is not None:
-            await self._session.close()
+        for session in self._sessions.values():
+            await session.close()
 
 
 class SocketClient:
@@ -128,9 +132,11 @@ class SocketClient:
         self._acks: dict[int, asyncio.Future[Any]] = {}
         self._ids = itertools.count()
 
-    async def connect(self, factory: TransportFactory, url: str, auth: dict[str, Any] | None) -> None:
-        self._transport = factory.make()
-        await self._transport.open(url, factory.compression)
+    async def connect(self, factory: TransportFactory, url: str, auth: dict[str, Any] | None,
+                      local_address: str | None = None) -> None:
+        """`local_address` picks the source address (any of 127.0.0.0/8 works on loopback)."""
+        self._transport = factory.make(local_address)
+        await self._transport.open(url, factory.compression, local_address)
         wire.parse_open(await self._expect_frame())
         await self._transport.send(wire.encode_connect(self.nsp, auth))
         while True:

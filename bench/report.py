@@ -8,7 +8,7 @@ from bench.scenario import Measurements, Scenario
 from bench.stats import percentile, summary_ms
 
 
-def figures(scenario: Scenario, m: Measurements, *, server_kind: str, cpu_s: float, rss_before: int,
+def figures(scenario: Scenario, m: Measurements, *, server_kind: str, setup: str, cpu_s: float, rss_before: int,
             rss_after: int, postgres_cpu_s: float | None, committed: int | None,
             generator_cpu_s: float, generator_rss_delta: int, wall_s: float) -> dict[str, Any]:
     connect_s = max(m.connect_finished - m.connect_started, 1e-9)
@@ -26,6 +26,7 @@ def figures(scenario: Scenario, m: Measurements, *, server_kind: str, cpu_s: flo
     return {
         "server": server_kind,
         "scenario": scenario.name,
+        "room_setup": setup,
         "rooms": scenario.rooms,
         "students_per_room": scenario.students,
         "questions": scenario.questions,

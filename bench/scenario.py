@@ -39,6 +39,9 @@ class Scenario:
     correct_share: float = 0.8
     retry_share: float = 0.05
     connect_concurrency: int = 200
+    # Students of a room share source addresses, this many per address (a class behind one NAT);
+    # servers limit joins per address, and 127.0.0.0/8 gives the generator plenty of them.
+    students_per_address: int = 100
     operation: str = "×"
     seed: int = 1
 
@@ -225,13 +228,22 @@ class RoomRun:
             self.m.game_errors.append(f"room {self.number}: no game_over (last host ack {ack})")
 
 
-async def create_rooms(base_url: str, rooms: list[RoomRun], scenario: Scenario) -> str:
-    """Teacher account, login, one POST /api/rooms per room; returns the bearer token."""
+async def create_rooms(base_url: str, rooms: list[RoomRun], scenario: Scenario,
+                       database_url: str | None = None) -> tuple[str, str]:
+    """Teacher account, login, one POST /api/rooms per room; returns (bearer token, "http").
+
+    A server without the teacher HTTP API yet gets its rooms from the database instead (then
+    "database" is returned), so the live game can be measured before accounts land.
+    """
     suffix = uuid.uuid4().hex[:8]
     teacher = {"username": f"bench{suffix}", "email": f"bench{suffix}@example.org",
                "password": f"storm-{uuid.uuid4().hex}"}
     async with aiohttp.ClientSession(base_url) as http:
         async with http.post("/api/teachers", json=teacher) as response:
+            if response.status in (404, 405) and database_url:
+                from bench.db_setup import create_rooms_in_database
+
+                return await create_rooms_in_database(database_url, rooms, scenario), "database"
             if response.status != 201:
                 raise RuntimeError(f"POST /api/teachers: {response.status} {await response.text()}")
         async with http.post("/api/login", json={"username": teacher["username"],
@@ -253,7 +265,7 @@ async def create_rooms(base_url: str, rooms: list[RoomRun], scenario: Scenario) 
                                                         created["screen_key"])
 
         await asyncio.gather(*(create(room) for room in rooms))
-    return token
+    return token, "http"
 
 
 async def connect_staff(base_url: str, factory: TransportFactory, rooms: list[RoomRun], token: str) -> None:
@@ -268,6 +280,13 @@ async def connect_staff(base_url: str, factory: TransportFactory, rooms: list[Ro
     await asyncio.gather(*(connect(room) for room in rooms))
 
 
+def source_address(room_number: int, student_index: int, scenario: Scenario) -> str:
+    """127.0.<a>.<b>, distinct per room and per `students_per_address` students of a room."""
+    per_room = -(-scenario.students // scenario.students_per_address)
+    n = room_number * per_room + student_index // scenario.students_per_address
+    return f"127.{10 + n // 62500}.{n // 250 % 250 + 1}.{n % 250 + 1}"
+
+
 async def connect_students(base_url: str, factory: TransportFactory, rooms: list[RoomRun],
                            scenario: Scenario, m: Measurements) -> None:
     url = websocket_url(base_url)
@@ -277,7 +296,8 @@ async def connect_students(base_url: str, factory: TransportFactory, rooms: list
         async with limit:
             try:
                 await student.client.connect(factory, url, {
-                    "code": room.code, "nickname": f"r{room.number}s{student.index}"})
+                    "code": room.code, "nickname": f"r{room.number}s{student.index}"},
+                    source_address(room.number, student.index, scenario))
             except ConnectRefused as refused:
                 m.refused[str(refused.code)] += 1
                 return

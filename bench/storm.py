@@ -16,9 +16,10 @@ import resource
 import sys
 import time
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
-from bench import procstat, report, servers
+from bench import procstat, profile, report, servers
 from bench.client import TransportFactory
 from bench.scenario import (
     Measurements,
@@ -61,8 +62,12 @@ async def progress_line(label: str, scenario: Scenario, m: Measurements, stop: a
 
 
 async def run_scenario(server: servers.ServerProcess, scenario: Scenario, client_kind: str,
-                       show_progress: bool = True) -> dict[str, Any]:
+                       show_progress: bool = True, profile_dir: Path | None = None) -> dict[str, Any]:
     started = time.perf_counter()
+    spy = None
+    if profile_dir is not None:
+        profile_path = profile_dir / f"{server.kind}-{scenario.name}.txt"
+        spy = await profile.start_py_spy(server.pid, profile_path)
     m = Measurements()
     tasks: set[asyncio.Future[Any]] = set()
     rooms = [RoomRun(number, scenario, m, tasks) for number in range(scenario.rooms)]
@@ -72,7 +77,7 @@ async def run_scenario(server: servers.ServerProcess, scenario: Scenario, client
               if show_progress else None)
     me = os.getpid()
     try:
-        token = await create_rooms(server.url, rooms, scenario)
+        token, setup = await create_rooms(server.url, rooms, scenario, server.database_url)
         await connect_staff(server.url, factory, rooms, token)
         await asyncio.sleep(0.5)
         rss_before, my_rss_before = procstat.rss_bytes(server.pid), procstat.rss_bytes(me)
@@ -95,9 +100,12 @@ async def run_scenario(server: servers.ServerProcess, scenario: Scenario, client
         stop.set()
         if ticker:
             await ticker
+        if spy is not None:
+            await profile.stop_py_spy(spy)
+            print(profile.summarise(profile_path), file=sys.stderr)
         await close_all(rooms)
         await factory.aclose()
-    return report.figures(scenario, m, server_kind=server.kind, cpu_s=cpu_s, rss_before=rss_before,
+    return report.figures(scenario, m, server_kind=server.kind, setup=setup, cpu_s=cpu_s, rss_before=rss_before,
                           rss_after=rss_after, postgres_cpu_s=pg_cpu_s, committed=committed,
                           generator_cpu_s=my_cpu_s, generator_rss_delta=my_rss_after - my_rss_before,
                           wall_s=time.perf_counter() - started)
@@ -114,7 +122,8 @@ async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
             else:
                 server = await servers.start_real(args.postgres_url, args.redis_url or None)
             try:
-                results.append(await run_scenario(server, scenario, args.client, not args.quiet))
+                results.append(await run_scenario(server, scenario, args.client,
+                                                  not args.quiet, args.profile))
             finally:
                 await servers.stop(server)
     return results
@@ -147,6 +156,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="server whose database we may create a throw-away database on")
     parser.add_argument("--redis-url", default=servers.LOCAL_REDIS, help="empty for in-process fakeredis")
     parser.add_argument("--json", action="store_true", help="print the figures as JSON on stdout")
+    parser.add_argument("--profile", type=Path, metavar="DIR",
+                        help="sample each server with py-spy; collapsed stacks and a summary go to DIR")
     parser.add_argument("--quiet", action="store_true", help="no progress line")
     return parser.parse_args(argv)
 
