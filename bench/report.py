@@ -8,8 +8,8 @@ from bench.scenario import Measurements, Scenario
 from bench.stats import percentile, summary_ms
 
 
-def figures(scenario: Scenario, m: Measurements, *, server_kind: str, setup: str, cpu_s: float, rss_before: int,
-            rss_after: int, postgres_cpu_s: float | None, committed: int | None,
+def figures(scenario: Scenario, m: Measurements, *, server_kind: str, setup: str, cpu_s: float,
+            rss_before: int, rss_after: int, postgres_cpu_s: float | None, committed: int | None,
             generator_cpu_s: float, generator_rss_delta: int, wall_s: float) -> dict[str, Any]:
     connect_s = max(m.connect_finished - m.connect_started, 1e-9)
     skews = [max(times) - min(times) for times in m.question_arrivals.values() if times]

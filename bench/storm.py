@@ -105,8 +105,9 @@ async def run_scenario(server: servers.ServerProcess, scenario: Scenario, client
             print(profile.summarise(profile_path), file=sys.stderr)
         await close_all(rooms)
         await factory.aclose()
-    return report.figures(scenario, m, server_kind=server.kind, setup=setup, cpu_s=cpu_s, rss_before=rss_before,
-                          rss_after=rss_after, postgres_cpu_s=pg_cpu_s, committed=committed,
+    return report.figures(scenario, m, server_kind=server.kind, setup=setup, cpu_s=cpu_s,
+                          rss_before=rss_before, rss_after=rss_after, postgres_cpu_s=pg_cpu_s,
+                          committed=committed,
                           generator_cpu_s=my_cpu_s, generator_rss_delta=my_rss_after - my_rss_before,
                           wall_s=time.perf_counter() - started)
 
