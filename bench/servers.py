@@ -1,6 +1,6 @@
 """Start the server under test as its own process (so its CPU and RSS are its own), and stop it.
 
-`baseline` is bench/baseline_server.py; `real` is `python -m server serve` on a fresh PostgreSQL
+`baseline` is bench/baseline_server.py; `real` is `python -m server` (serve) on a fresh PostgreSQL
 database made for the run (migrated by the server as it starts) and a Redis key prefix of its
 own; both are dropped afterwards.
 """
@@ -79,7 +79,7 @@ async def start_real(postgres_server_url: str = LOCAL_POSTGRES, redis_url: str |
         env.pop("REDIS_URL", None)
     env.update(extra_env or {})
     try:
-        server = await _spawn("real", [sys.executable, "-m", "server", "serve"], port, env)
+        server = await _spawn("real", [sys.executable, "-m", "server"], port, env)
     except BaseException:
         await _drop_database(postgres_server_url, name)
         raise
