@@ -70,8 +70,12 @@ class _AiohttpTransport:
         self._ws: Any = None
 
     async def open(self, url: str, compression: bool, local_address: str | None) -> None:
-        self._ws = await self._session.ws_connect(url, autoping=False, compress=15 if compression else 0,
-                                                  max_msg_size=2**20, timeout=30)
+        from aiohttp import ClientWSTimeout
+
+        async with asyncio.timeout(30):
+            self._ws = await self._session.ws_connect(url, autoping=False, compress=15 if compression else 0,
+                                                      max_msg_size=2**20,
+                                                      timeout=ClientWSTimeout(ws_close=10))
 
     async def recv(self) -> str | bytes | None:
         from aiohttp import WSMsgType

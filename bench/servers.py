@@ -25,6 +25,16 @@ LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 LOCAL_REDIS = "redis://127.0.0.1:6379/0"
 
 
+@dataclass(frozen=True)
+class Target:
+    """What a storm needs to know about the server under test, however it was started."""
+
+    kind: str  # "baseline" or "real"
+    url: str
+    pid: int  # whose CPU and RSS are measured
+    database_url: str | None = None  # where committed answers are counted (real server only)
+
+
 @dataclass
 class ServerProcess:
     kind: str
@@ -41,6 +51,10 @@ class ServerProcess:
     @property
     def pid(self) -> int:
         return self.process.pid
+
+    @property
+    def target(self) -> Target:
+        return Target(kind=self.kind, url=self.url, pid=self.pid, database_url=self.database_url)
 
 
 def _free_port() -> int:

@@ -61,7 +61,7 @@ async def progress_line(label: str, scenario: Scenario, m: Measurements, stop: a
         print(file=sys.stderr)
 
 
-async def run_scenario(server: servers.ServerProcess, scenario: Scenario, client_kind: str,
+async def run_scenario(server: servers.Target, scenario: Scenario, client_kind: str,
                        show_progress: bool = True, profile_dir: Path | None = None) -> dict[str, Any]:
     started = time.perf_counter()
     spy = None
@@ -123,7 +123,7 @@ async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
             else:
                 server = await servers.start_real(args.postgres_url, args.redis_url or None)
             try:
-                results.append(await run_scenario(server, scenario, args.client,
+                results.append(await run_scenario(server.target, scenario, args.client,
                                                   not args.quiet, args.profile))
             finally:
                 await servers.stop(server)
