@@ -38,6 +38,13 @@ class ConnectionLost(Exception):
     pass
 
 
+class ConnectTimeout(Exception):
+    pass
+
+
+HANDSHAKE_TIMEOUT_S = 30.0
+
+
 class _WebsocketsTransport:
     def __init__(self) -> None:
         self._ws: Any = None
@@ -137,10 +144,22 @@ class SocketClient:
         self._ids = itertools.count()
 
     async def connect(self, factory: TransportFactory, url: str, auth: dict[str, Any] | None,
-                      local_address: str | None = None) -> None:
-        """`local_address` picks the source address (any of 127.0.0.0/8 works on loopback)."""
+                      local_address: str | None = None, timeout_s: float = HANDSHAKE_TIMEOUT_S) -> None:
+        """`local_address` picks the source address (any of 127.0.0.0/8 works on loopback).
+
+        A server whose connect handler fails never answers CONNECT; that is a `ConnectTimeout`.
+        """
         self._transport = factory.make(local_address)
-        await self._transport.open(url, factory.compression, local_address)
+        try:
+            async with asyncio.timeout(timeout_s):
+                await self._handshake(url, auth, factory.compression, local_address)
+        except TimeoutError:
+            await self.close()
+            raise ConnectTimeout(f"no CONNECT answer within {timeout_s}s") from None
+
+    async def _handshake(self, url: str, auth: dict[str, Any] | None, compression: bool,
+                         local_address: str | None) -> None:
+        await self._transport.open(url, compression, local_address)
         wire.parse_open(await self._expect_frame())
         await self._transport.send(wire.encode_connect(self.nsp, auth))
         while True:

@@ -20,7 +20,7 @@ from typing import Any
 
 import aiohttp
 
-from bench.client import ConnectionLost, ConnectRefused, SocketClient, TransportFactory
+from bench.client import ConnectionLost, ConnectRefused, ConnectTimeout, SocketClient, TransportFactory
 from bench.wire import websocket_url
 
 ACK_TIMEOUT_S = 30.0
@@ -301,7 +301,7 @@ async def connect_students(base_url: str, factory: TransportFactory, rooms: list
             except ConnectRefused as refused:
                 m.refused[str(refused.code)] += 1
                 return
-            except (ConnectionLost, OSError, TimeoutError) as exc:
+            except (ConnectionLost, ConnectTimeout, OSError, TimeoutError) as exc:
                 m.connect_failures[type(exc).__name__] += 1
                 return
             m.connected += 1

@@ -134,10 +134,11 @@ def _chosen_scenarios(args: argparse.Namespace) -> list[Scenario]:
     if args.students:
         return [Scenario("custom", rooms=args.rooms, students=args.students, questions=args.questions,
                          spread_ms=args.spread_ms, time_limit_ms=args.time_limit_ms,
-                         correct_share=args.correct_share, retry_share=args.retry_share)]
+                         correct_share=args.correct_share, retry_share=args.retry_share,
+                         connect_concurrency=args.connect_concurrency)]
     names = list(SCENARIOS) if "all" in args.scenario else args.scenario
-    return [replace(SCENARIOS[name], correct_share=args.correct_share, retry_share=args.retry_share)
-            for name in names]
+    return [replace(SCENARIOS[name], correct_share=args.correct_share, retry_share=args.retry_share,
+                    connect_concurrency=args.connect_concurrency) for name in names]
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -152,6 +153,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--time-limit-ms", type=int, default=10_000)
     parser.add_argument("--correct-share", type=float, default=0.8)
     parser.add_argument("--retry-share", type=float, default=0.05)
+    parser.add_argument("--connect-concurrency", type=int, default=200,
+                        help="students connecting at the same time")
     parser.add_argument("--client", choices=["aiohttp", "websockets"], default="aiohttp")
     parser.add_argument("--postgres-url", default=servers.LOCAL_POSTGRES,
                         help="server whose database we may create a throw-away database on")
