@@ -20,23 +20,33 @@ def rss_bytes(pid: int) -> int:
         return int(statm.read().split()[1]) * _PAGE
 
 
-def cpu_seconds_of_command(command_name: str) -> float:
-    """utime + stime summed over every live process whose comm is `command_name` (e.g. postgres).
+def cpu_by_pid_matching(needle: str) -> dict[int, float]:
+    """utime + stime of every live process whose command line contains `needle`, by pid.
 
-    Processes that exit between two readings drop out of the sum, so this is a lower bound,
-    good enough for a pool of long-lived backends.
+    PostgreSQL backends carry their database name in their title, so the run's own database
+    name picks out exactly the backends serving the server under test.
     """
-    total = 0.0
+    found: dict[int, float] = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            fields = _stat_fields(int(entry.name))
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            if needle in cmdline:
+                fields = _stat_fields(int(entry.name))
+                found[int(entry.name)] = (int(fields[13]) + int(fields[14])) / _TICKS
         except (FileNotFoundError, ProcessLookupError, PermissionError):
             continue
-        if fields[1] == command_name:
-            total += (int(fields[13]) + int(fields[14])) / _TICKS
-    return total
+    return found
+
+
+def cpu_delta(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU spent between two snapshots by the processes alive at the second one.
+
+    A backend that exits in between is missed, so this is a lower bound (pooled backends live
+    for the whole run, so in practice it is the figure).
+    """
+    return sum(cpu - before.get(pid, 0.0) for pid, cpu in after.items())
 
 
 def _stat_fields(pid: int) -> list[str]:

@@ -85,14 +85,15 @@ async def run_scenario(server: servers.Target, scenario: Scenario, client_kind: 
         await asyncio.sleep(1.0)  # lobby updates are coalesced; let them go out before measuring
         rss_after, my_rss_after = procstat.rss_bytes(server.pid), procstat.rss_bytes(me)
         cpu_before, my_cpu_before = procstat.cpu_seconds(server.pid), procstat.cpu_seconds(me)
-        pg_before = procstat.cpu_seconds_of_command("postgres") if server.kind == "real" else None
+        database_name = server.database_url.rsplit("/", 1)[-1] if server.database_url else None
+        pg_before = procstat.cpu_by_pid_matching(database_name) if database_name else None
         await asyncio.gather(*(room.play() for room in rooms))
         while tasks:
             await asyncio.gather(*list(tasks), return_exceptions=True)
         cpu_s = procstat.cpu_seconds(server.pid) - cpu_before
         my_cpu_s = procstat.cpu_seconds(me) - my_cpu_before
-        pg_cpu_s = (procstat.cpu_seconds_of_command("postgres") - pg_before
-                    if pg_before is not None else None)
+        pg_cpu_s = (procstat.cpu_delta(pg_before, procstat.cpu_by_pid_matching(database_name))
+                    if database_name and pg_before is not None else None)
         committed = None
         if server.database_url:
             committed = await servers.committed_attempts(server.database_url, [r.room_id for r in rooms])
