@@ -133,6 +133,7 @@ class BaselineGame:
         players = [{"player_id": p.player_id, "nickname": p.nickname} for p in room.players.values()]
         payload = {"players": players, "count": len(players), "locked": False}
         self.spawn(self.emit_staff(room, "lobby", payload))
+        self.spawn(self.sio.emit("lobby", {"count": len(players)}, to=room.room_id, namespace="/play"))
 
     # the game
     async def open_question(self, room: Room, index: int) -> None:
