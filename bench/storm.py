@@ -13,6 +13,7 @@ import asyncio
 import json
 import os
 import resource
+import signal
 import sys
 import time
 from dataclasses import replace
@@ -114,6 +115,10 @@ async def run_scenario(server: servers.Target, scenario: Scenario, client_kind: 
 
 
 async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
+    # `timeout` and CI send SIGTERM: cancel, so the servers we started are stopped and dropped.
+    main_task = asyncio.current_task()
+    if main_task is not None:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main_task.cancel)
     scenarios = _chosen_scenarios(args)
     kinds = ["baseline", "real"] if args.server == "both" else [args.server]
     results = []
