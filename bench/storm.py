@@ -107,11 +107,14 @@ async def run_scenario(server: servers.Target, scenario: Scenario, client_kind: 
             print(profile.summarise(profile_path), file=sys.stderr)
         await close_all(rooms)
         await factory.aclose()
-    return report.figures(scenario, m, server_kind=server.kind, setup=setup, cpu_s=cpu_s,
+    result = report.figures(scenario, m, server_kind=server.kind, setup=setup, cpu_s=cpu_s,
                           rss_before=rss_before, rss_after=rss_after, postgres_cpu_s=pg_cpu_s,
                           committed=committed,
                           generator_cpu_s=my_cpu_s, generator_rss_delta=my_rss_after - my_rss_before,
                           wall_s=time.perf_counter() - started)
+    # The machine is shared: say how busy it was, so a reader can weigh the latencies.
+    result["load_avg_1m_after"] = os.getloadavg()[0]
+    return result
 
 
 async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
