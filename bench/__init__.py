@@ -1,1 +1,2 @@
-"""The classroom-storm load benchmark (`python -m bench.storm`); see docs/performance.md."""
+"""Benchmarks, run by hand and never as tests: `python -m bench.storm` (the classroom storm,
+docs/performance.md), and the others each module documents."""
