@@ -136,3 +136,34 @@ def _cell(value: Any) -> str:
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)
+
+
+def markdown(results: list[dict[str, Any]]) -> str:
+    """The same blocks as `table`, as Markdown tables (docs/performance.md is made from this)."""
+    out: list[str] = []
+    for scenario in dict.fromkeys(r["scenario"] for r in results):
+        runs = {r["server"]: r for r in results if r["scenario"] == scenario}
+        kinds = [k for k in ("baseline", "real") if k in runs]
+        first = runs[kinds[0]]
+        out.append(f"\n**{scenario}**: {first['rooms']} room(s) × {first['students_per_room']} students, "
+                   f"{first['questions']} questions, answers over {first['spread_ms']} ms "
+                   f"(1-minute load average after: " + ", ".join(
+                       f"{k} {_cell(runs[k].get('load_avg_1m_after'))}" for k in kinds) + ")\n")
+        out.append("| figure | " + " | ".join(kinds) + (" | real / baseline |" if len(kinds) == 2 else ""))
+        out.append("|---|" + "---:|" * len(kinds) + ("---:|" if len(kinds) == 2 else ""))
+        for label, read, _ in ROWS:
+            values = [read(runs[k]) for k in kinds]
+            row = f"| {label} | " + " | ".join(_cell(v) for v in values) + " |"
+            if len(kinds) == 2:
+                base, real = values
+                numbers = isinstance(base, int | float) and isinstance(real, int | float)
+                row += f" {real / base:.2f} |" if numbers and base else " |"
+            out.append(row)
+        for kind in kinds:
+            run = runs[kind]
+            notes = [f"{k} {v}" for k, v in (("refused", run["refused"]),
+                                               ("connect failures", run["connect_failures"]),
+                                               ("ack errors", run["ack_errors"])) if v]
+            if notes:
+                out.append(f"\n{kind}: " + "; ".join(notes))
+    return "\n".join(out)

@@ -171,6 +171,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON on stdout")
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="sample each server with py-spy; collapsed stacks and a summary go to DIR")
+    parser.add_argument("--markdown", action="store_true", help="print the tables as Markdown")
     parser.add_argument("--quiet", action="store_true", help="no progress line")
     return parser.parse_args(argv)
 
@@ -181,7 +182,9 @@ def main(argv: list[str] | None = None) -> int:
     import uvloop
 
     results = uvloop.run(run(args))
-    if args.json:
+    if args.markdown:
+        print(report.markdown(results))
+    elif args.json:
         json.dump({"machine": machine(), "results": results}, sys.stdout, indent=2, ensure_ascii=False)
         print()
     else:
