@@ -92,6 +92,18 @@ def format_number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else repr(value)
 
 
+def retry_acks_agree(first: dict[str, Any], second: dict[str, Any]) -> bool:
+    """Two acks of one attempt_id: both accepted, exactly one as new, with the same result; or
+    both refused with the same code (an answer too late is too late however often it is sent)."""
+    if first.get("ok") and second.get("ok"):
+        new = [a for a in (first, second) if not a.get("duplicate")]
+        results = {(a.get("is_correct"), a.get("points"), a.get("score")) for a in (first, second)}
+        return len(new) == 1 and len(results) == 1
+    if not first.get("ok") and not second.get("ok"):
+        return (first.get("error") or {}).get("code") == (second.get("error") or {}).get("code")
+    return False
+
+
 class Student:
     __slots__ = ("client", "index", "m", "rng", "room", "scenario", "tasks")
 
@@ -142,12 +154,8 @@ class Student:
             m.last_ack_by_index[index] = max(m.last_ack_by_index.get(index, 0.0), finished)
         if retry is not None:
             second = await retry
-            if ack is not None and second is not None:
-                both = [a for a in (ack, second) if a.get("ok")]
-                unique = [a for a in both if not a.get("duplicate")]
-                same = {(a.get("is_correct"), a.get("points"), a.get("score")) for a in both}
-                if len(both) != 2 or len(unique) != 1 or len(same) != 1:
-                    m.retry_mismatches += 1
+            if ack is not None and second is not None and not retry_acks_agree(ack, second):
+                m.retry_mismatches += 1
 
     async def _retry(self, payload: dict[str, Any]) -> dict[str, Any] | None:
         await asyncio.sleep(self.rng.uniform(*RETRY_DELAY_S))
