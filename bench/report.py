@@ -57,7 +57,6 @@ def figures(scenario: Scenario, m: Measurements, *, server_kind: str, setup: str
         "acked_equals_committed": None if committed is None else committed == m.acked_unique,
         "generator_cpu_s": round(generator_cpu_s, 2),
         "generator_rss_per_student_kb": round(generator_rss_delta / students / 1024, 1),
-        "unexpected_events": dict(m.unexpected_events),
         "game_errors": m.game_errors[:20],
         "wall_s": round(wall_s, 1),
     }

@@ -74,7 +74,6 @@ class Measurements:
     last_ack_by_index: dict[int, float] = field(default_factory=dict)
     screen_closed: dict[tuple[int, int], float] = field(default_factory=dict)
     screen_leaderboard: dict[tuple[int, int], float] = field(default_factory=dict)
-    unexpected_events: Counter[str] = field(default_factory=Counter)
     game_errors: list[str] = field(default_factory=list)
 
 
