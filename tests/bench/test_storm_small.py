@@ -47,3 +47,23 @@ async def test_small_storm_against_the_baseline_loses_nothing():
         await server.close()
     assert_clean_storm(result)
     assert result["committed"] is None  # the baseline stores nothing
+
+
+async def test_small_storm_against_the_real_app_commits_every_acked_answer(
+        database_url, redis_url, redis_prefix, redis, clean_db):
+    from server.app import create_app
+    from server.settings import Settings
+
+    settings = Settings(database_url=database_url, redis_url=redis_url, redis_prefix=redis_prefix,
+                        secret_key="storm-test-secret", migrate_on_start=False, batch_window_ms=2)
+    server = TestServer(create_app(settings), host="127.0.0.1")
+    await server.start_server()
+    try:
+        url = str(server.make_url("/")).rstrip("/")
+        result = await run_scenario(Target("real", url, os.getpid(), database_url), SMALL, "aiohttp",
+                                    show_progress=False)
+    finally:
+        await server.close()
+    assert_clean_storm(result)
+    assert result["room_setup"] == "http"  # teacher sign-up, login and POST /api/rooms
+    assert result["committed"] == result["acked"]
