@@ -191,6 +191,7 @@ class RoomRun:
         self.room_id = ""
         self.code = ""
         self.screen_key = ""
+        self.token = ""  # the bearer token of the room's teacher
         self.host = SocketClient("/host", self._on_host_event)
         self.screen = SocketClient("/screen", self._on_screen_event)
         self.leaderboards: dict[int, asyncio.Event] = defaultdict(asyncio.Event)
@@ -235,53 +236,72 @@ class RoomRun:
             self.m.game_errors.append(f"room {self.number}: no game_over (last host ack {ack})")
 
 
+# A teacher may open at most 50 rooms a day; 100 classrooms are several teachers anyway.
+ROOMS_PER_TEACHER = 25
+
+
 async def create_rooms(base_url: str, rooms: list[RoomRun], scenario: Scenario,
-                       database_url: str | None = None) -> tuple[str, str]:
-    """Teacher account, login, one POST /api/rooms per room; returns (bearer token, "http").
+                       database_url: str | None = None) -> str:
+    """Teachers (sign-up, login), one POST /api/rooms per room; each room keeps its teacher's
+    token for its host. Returns "http".
 
     A server without the teacher HTTP API yet gets its rooms from the database instead (then
     "database" is returned), so the live game can be measured before accounts land.
     """
+    async with aiohttp.ClientSession(base_url) as http:
+        limit = asyncio.Semaphore(20)
+        for first in range(0, len(rooms), ROOMS_PER_TEACHER):
+            group = rooms[first:first + ROOMS_PER_TEACHER]
+            token = await _teacher_token(http)
+            if token is None and database_url:
+                from bench.db_setup import create_rooms_in_database
+
+                token = await create_rooms_in_database(database_url, rooms, scenario)
+                for room in rooms:
+                    room.token = token
+                return "database"
+            if token is None:
+                raise RuntimeError("the server has no POST /api/teachers and no database was given")
+            await asyncio.gather(*(_create_room(http, room, token, scenario, limit) for room in group))
+    return "http"
+
+
+async def _teacher_token(http: aiohttp.ClientSession) -> str | None:
     suffix = uuid.uuid4().hex[:8]
     teacher = {"username": f"bench{suffix}", "email": f"bench{suffix}@example.org",
                "password": f"storm-{uuid.uuid4().hex}"}
-    async with aiohttp.ClientSession(base_url) as http:
-        async with http.post("/api/teachers", json=teacher) as response:
-            if response.status in (404, 405) and database_url:
-                from bench.db_setup import create_rooms_in_database
-
-                return await create_rooms_in_database(database_url, rooms, scenario), "database"
-            if response.status != 201:
-                raise RuntimeError(f"POST /api/teachers: {response.status} {await response.text()}")
-        async with http.post("/api/login", json={"username": teacher["username"],
-                                                 "password": teacher["password"]}) as response:
-            if response.status != 200:
-                raise RuntimeError(f"POST /api/login: {response.status} {await response.text()}")
-            token = (await response.json())["token"]
-        headers = {"Authorization": f"Bearer {token}"}
-        body = {"title": "storm", "operation": scenario.operation, "min_operand": 2, "max_operand": 12,
-                "question_count": scenario.questions, "time_limit_ms": scenario.time_limit_ms}
-        limit = asyncio.Semaphore(20)
-
-        async def create(room: RoomRun) -> None:
-            async with limit, http.post("/api/rooms", json=body, headers=headers) as response:
-                if response.status != 201:
-                    raise RuntimeError(f"POST /api/rooms: {response.status} {await response.text()}")
-                created = await response.json()
-            room.room_id, room.code, room.screen_key = (created["room_id"], created["code"],
-                                                        created["screen_key"])
-
-        await asyncio.gather(*(create(room) for room in rooms))
-    return token, "http"
+    async with http.post("/api/teachers", json=teacher) as response:
+        if response.status in (404, 405):
+            return None
+        if response.status != 201:
+            raise RuntimeError(f"POST /api/teachers: {response.status} {await response.text()}")
+    async with http.post("/api/login", json={"username": teacher["username"],
+                                             "password": teacher["password"]}) as response:
+        if response.status != 200:
+            raise RuntimeError(f"POST /api/login: {response.status} {await response.text()}")
+        return (await response.json())["token"]
 
 
-async def connect_staff(base_url: str, factory: TransportFactory, rooms: list[RoomRun], token: str) -> None:
+async def _create_room(http: aiohttp.ClientSession, room: RoomRun, token: str, scenario: Scenario,
+                       limit: asyncio.Semaphore) -> None:
+    body = {"title": "storm", "operation": scenario.operation, "min_operand": 2, "max_operand": 12,
+            "question_count": scenario.questions, "time_limit_ms": scenario.time_limit_ms}
+    async with limit, http.post("/api/rooms", json=body,
+                                headers={"Authorization": f"Bearer {token}"}) as response:
+        if response.status != 201:
+            raise RuntimeError(f"POST /api/rooms: {response.status} {await response.text()}")
+        created = await response.json()
+    room.room_id, room.code, room.screen_key = created["room_id"], created["code"], created["screen_key"]
+    room.token = token
+
+
+async def connect_staff(base_url: str, factory: TransportFactory, rooms: list[RoomRun]) -> None:
     url = websocket_url(base_url)
     limit = asyncio.Semaphore(50)
 
     async def connect(room: RoomRun) -> None:
         async with limit:
-            await room.host.connect(factory, url, {"token": token, "room_id": room.room_id})
+            await room.host.connect(factory, url, {"token": room.token, "room_id": room.room_id})
             await room.screen.connect(factory, url, {"code": room.code, "screen_key": room.screen_key})
 
     await asyncio.gather(*(connect(room) for room in rooms))

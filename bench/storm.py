@@ -78,8 +78,8 @@ async def run_scenario(server: servers.Target, scenario: Scenario, client_kind: 
               if show_progress else None)
     me = os.getpid()
     try:
-        token, setup = await create_rooms(server.url, rooms, scenario, server.database_url)
-        await connect_staff(server.url, factory, rooms, token)
+        setup = await create_rooms(server.url, rooms, scenario, server.database_url)
+        await connect_staff(server.url, factory, rooms)
         await asyncio.sleep(0.5)
         rss_before, my_rss_before = procstat.rss_bytes(server.pid), procstat.rss_bytes(me)
         await connect_students(server.url, factory, rooms, scenario, m)
