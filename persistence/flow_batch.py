@@ -33,12 +33,19 @@ from persistence.flow_rules import (
     percentage,
     rounded_average,
 )
-from persistence.ids import time_ordered_uuid
+from persistence.ids import time_ordered_ints, time_ordered_uuids
 from persistence.pg_arrays import array_literal, column_literals
 from sql import read_sql
 
 Result = AttemptOutcome | AttemptRejected
 QUESTION_CACHE_LIMIT = 200_000
+# The columns the writer fills, in the order of the records it copies (binary COPY).
+ATTEMPT_COLUMNS = (
+    "id", "attempt_id", "question_id", "user_id", "session_id", "user_answer", "is_correct",
+    "correct_answer", "response_time", "timestamp", "input_method", "raw_input",
+    "attempt_number", "hints_used", "fluency_score", "confidence_rating", "question_index",
+    "points")
+EVENT_COLUMNS = ("id", "type", "user_id", "timestamp", "payload", "device_info")
 
 
 @cache
@@ -215,6 +222,7 @@ async def commit_batch(conn: asyncpg.Connection, attempts: Sequence[AttemptIn],
         results: list[Result] = []
         applied: list[tuple[AttemptIn, uuid.UUID, Applied]] = []
         first_seen: dict[uuid.UUID, int] = {}   # attempt_id → index of its first result
+        answer_ids = iter(time_ordered_uuids(len(attempts)))
         for a in attempts:
             earlier = first_seen.get(a.attempt_id)
             if earlier is not None:
@@ -242,7 +250,7 @@ async def commit_batch(conn: asyncpg.Connection, attempts: Sequence[AttemptIn],
             done = apply_attempt(a, operation=batch.operations[a.question_id], fact=fact,
                                  user=batch.users[a.user_id], day=day,
                                  session=batch.sessions[a.session_id])
-            answer_id = time_ordered_uuid()
+            answer_id = next(answer_ids)
             applied.append((a, answer_id, done))
             results.append(AttemptOutcome(
                 attempt_id=a.attempt_id, answer_id=answer_id, is_correct=done.is_correct,
@@ -271,14 +279,18 @@ def _repeat(first: AttemptIn, first_result: Result, again: AttemptIn) -> Result:
 
 async def _write(conn: asyncpg.Connection, batch: _Batch,
                  applied: list[tuple[AttemptIn, uuid.UUID, Applied]]) -> None:
-    await conn.execute(statement("insert_answer_attempts"), *_attempt_columns(applied))
+    # Step 1 and step 5 insert new rows only: a binary COPY (asyncpg encodes the records in C,
+    # PostgreSQL inserts them in bulk) instead of array literals parsed and unnested.
+    await conn.copy_records_to_table("answer_attempts", records=_attempt_records(applied),
+                                     columns=ATTEMPT_COLUMNS)
     fact_keys = {(a.user_id, a.question_id) for a, _, _ in applied}
     await conn.execute(statement("upsert_question_progress"), *_fact_columns(batch, fact_keys))
     user_ids = sorted({a.user_id for a, _, _ in applied})
     await conn.execute(statement("update_user_statistics"), *_user_columns(batch, user_ids))
     day_keys = {(a.user_id, a.answered_at.date()) for a, _, _ in applied}
     await conn.execute(statement("upsert_daily_summaries"), *_day_columns(batch, day_keys))
-    await conn.execute(statement("insert_learning_events"), *_event_columns(applied))
+    await conn.copy_records_to_table("learning_events", records=_event_records(applied),
+                                     columns=EVENT_COLUMNS)
     await conn.execute(statement("update_practice_sessions"), *_session_columns(batch))
 
 
@@ -291,20 +303,22 @@ def _ids(ids) -> str:
     return array_literal(ids, "v")
 
 
-def _attempt_columns(applied: list[tuple[AttemptIn, uuid.UUID, Applied]]) -> list[list]:
-    return column_literals([
+def _attempt_records(applied: list[tuple[AttemptIn, uuid.UUID, Applied]]) -> list[tuple]:
+    return [
         (answer_id, a.attempt_id, a.question_id, a.user_id, a.session_id, a.user_answer,
          done.is_correct, a.correct_answer, a.response_time_ms, a.answered_at, a.input_method,
          a.raw_input, done.attempt_number, a.hints_used, done.fluency_score,
          a.confidence_rating, a.question_index, a.points)
-        for a, answer_id, done in applied], "vvvvvvbvvdttvvvvvv")
+        for a, answer_id, done in applied]
 
 
 def _fact_columns(batch: _Batch, keys: set[tuple[uuid.UUID, uuid.UUID]]) -> list[list]:
     rows = []
+    # Existing rows keep their id (ON CONFLICT DO UPDATE); uuid_in reads 32 hex digits.
+    new_ids = iter(time_ordered_ints(len(keys)))
     for user_id, question_id in keys:
         f = batch.facts[(user_id, question_id)]
-        rows.append((time_ordered_uuid(), user_id, question_id, f.total_attempts, f.correct_attempts,
+        rows.append((f"{next(new_ids):032x}", user_id, question_id, f.total_attempts, f.correct_attempts,
                      f.incorrect_attempts, f.total_response_time, f.average_response_time,
                      f.best_response_time, f.last_response_time, f.first_attempt_date,
                      f.last_attempt_date, f.current_streak, f.best_streak,
@@ -346,9 +360,10 @@ def _day_columns(batch: _Batch, keys: set[tuple[uuid.UUID, dt.date]]) -> list[li
     return column_literals(rows, "vdvvvvvvvvvtbvv")
 
 
-def _event_columns(applied: list[tuple[AttemptIn, uuid.UUID, Applied]]) -> list[list]:
+def _event_records(applied: list[tuple[AttemptIn, uuid.UUID, Applied]]) -> list[tuple]:
     rows = []
-    for a, answer_id, done in applied:
+    ids = time_ordered_uuids(len(applied))
+    for (a, answer_id, done), event_id in zip(applied, ids, strict=True):
         payload = {
             "attempt_id": str(a.attempt_id), "answer_id": str(answer_id),
             "question_id": str(a.question_id), "session_id": str(a.session_id),
@@ -357,8 +372,9 @@ def _event_columns(applied: list[tuple[AttemptIn, uuid.UUID, Applied]]) -> list[
             "fluency_level": done.fluency_level, "experience": done.experience,
         }
         device = json.dumps(a.device_info) if a.device_info is not None else None
-        rows.append((time_ordered_uuid(), a.user_id, a.answered_at, json.dumps(payload), device))
-    return column_literals(rows, "vvdtt")
+        rows.append((event_id, "answer_submitted", a.user_id, a.answered_at, json.dumps(payload),
+                     device))
+    return rows
 
 
 def _session_columns(batch: _Batch) -> list[list]:
