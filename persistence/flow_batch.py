@@ -19,6 +19,7 @@ from functools import cache
 
 import asyncpg
 
+from persistence import flow_json
 from persistence.answer_flow import AttemptIn, AttemptOutcome, AttemptRejected
 from persistence.flow_rules import (
     FLUENCY_LEVELS,
@@ -322,7 +323,7 @@ def _fact_columns(batch: _Batch, keys: set[tuple[uuid.UUID, uuid.UUID]]) -> list
                      f.incorrect_attempts, f.total_response_time, f.average_response_time,
                      f.best_response_time, f.last_response_time, f.first_attempt_date,
                      f.last_attempt_date, f.current_streak, f.best_streak,
-                     json.dumps(f.recent_attempts), f.next_review_date, f.review_interval,
+                     flow_json.recent_attempts(f.recent_attempts), f.next_review_date, f.review_interval,
                      f.ease_factor))
     return column_literals(rows, "vvvvvvvvvvddvvtdvv")
 
@@ -338,8 +339,8 @@ def _user_columns(batch: _Batch, user_ids: list[uuid.UUID]) -> list[list]:
             u.longest_streak, u.total_questions_answered, u.total_correct_answers,
             percentage(u.total_correct_answers, u.total_questions_answered) or Decimal("0.00"),
             rounded_average(u.total_response_time, u.total_questions_answered) or 0,
-            u.total_mastered_facts, json.dumps(u.facts_by_fluency_level),
-            json.dumps({op: t.as_json() for op, t in u.performance_by_operation.items()}),
+            u.total_mastered_facts, flow_json.int_map(u.facts_by_fluency_level),
+            flow_json.performance_by_operation(u.performance_by_operation),
             _text_array(u.achievements_unlocked), level_for(u.experience_points),
             u.experience_points, u.total_response_time, u.last_practice_date,
             u.daily_practice_ms, u.weekly_practice_ms, u.monthly_practice_ms, now))
@@ -354,7 +355,7 @@ def _day_columns(batch: _Batch, keys: set[tuple[uuid.UUID, dt.date]]) -> list[li
             user_id, date, d.total_response_time // 60000, d.sessions, d.questions_answered,
             d.correct_answers, percentage(d.correct_answers, d.questions_answered),
             rounded_average(d.total_response_time, d.questions_answered), d.facts_reviewed,
-            d.new_facts_learned, d.facts_mastered, json.dumps(d.time_by_mode),
+            d.new_facts_learned, d.facts_mastered, flow_json.int_map(d.time_by_mode),
             d.daily_goal_met(batch.users[user_id].daily_goal_minutes), d.current_streak,
             d.total_response_time))
     return column_literals(rows, "vdvvvvvvvvvtbvv")
@@ -364,15 +365,14 @@ def _event_records(applied: list[tuple[AttemptIn, uuid.UUID, Applied]]) -> list[
     rows = []
     ids = time_ordered_uuids(len(applied))
     for (a, answer_id, done), event_id in zip(applied, ids, strict=True):
-        payload = {
-            "attempt_id": str(a.attempt_id), "answer_id": str(answer_id),
-            "question_id": str(a.question_id), "session_id": str(a.session_id),
-            "is_correct": done.is_correct, "response_time": a.response_time_ms,
-            "attempt_number": done.attempt_number, "mastery": str(done.mastery),
-            "fluency_level": done.fluency_level, "experience": done.experience,
-        }
+        payload = flow_json.answer_payload(
+            attempt_id=str(a.attempt_id), answer_id=str(answer_id),
+            question_id=str(a.question_id), session_id=str(a.session_id),
+            is_correct=done.is_correct, response_time=a.response_time_ms,
+            attempt_number=done.attempt_number, mastery=str(done.mastery),
+            fluency_level=done.fluency_level, experience=done.experience)
         device = json.dumps(a.device_info) if a.device_info is not None else None
-        rows.append((event_id, "answer_submitted", a.user_id, a.answered_at, json.dumps(payload),
+        rows.append((event_id, "answer_submitted", a.user_id, a.answered_at, payload,
                      device))
     return rows
 
