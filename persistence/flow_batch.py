@@ -31,7 +31,7 @@ from persistence.flow_rules import (
     UserState,
     apply_attempt,
     level_for,
-    percentage,
+    percentage_text,
     rounded_average,
 )
 from persistence.ids import time_ordered_ints, time_ordered_uuids
@@ -197,11 +197,11 @@ async def _load(conn: asyncpg.Connection, attempts: Sequence[AttemptIn],
         batch.stored[row["attempt_id"]] = row
     fact_keys = list({(a.user_id, a.question_id) for a in attempts})
     for row in await conn.fetch(statement("select_question_progress"),
-                                *column_literals(fact_keys, "vv")):
+                                *column_literals(fact_keys, "uu")):
         batch.facts[(row["user_id"], row["question_id"])] = _fact_state(row)
     day_keys = list({(a.user_id, a.answered_at.date()) for a in attempts})
     for row in await conn.fetch(statement("select_daily_summaries"),
-                                *column_literals(day_keys, "vd")):
+                                *column_literals(day_keys, "ud")):
         batch.days[(row["user_id"], row["date"])] = _day_state(row)
     return batch
 
@@ -301,7 +301,7 @@ def _text_array(items: list[str]) -> str:
 
 
 def _ids(ids) -> str:
-    return array_literal(ids, "v")
+    return array_literal(ids, "u")
 
 
 def _attempt_records(applied: list[tuple[AttemptIn, uuid.UUID, Applied]]) -> list[tuple]:
@@ -325,7 +325,7 @@ def _fact_columns(batch: _Batch, keys: set[tuple[uuid.UUID, uuid.UUID]]) -> list
                      f.last_attempt_date, f.current_streak, f.best_streak,
                      flow_json.recent_attempts(f.recent_attempts), f.next_review_date, f.review_interval,
                      f.ease_factor))
-    return column_literals(rows, "vvvvvvvvvvddvvtdvv")
+    return column_literals(rows, "vuuvvvvvvvddvvtdvv")
 
 
 def _user_columns(batch: _Batch, user_ids: list[uuid.UUID]) -> list[list]:
@@ -337,14 +337,14 @@ def _user_columns(batch: _Batch, user_ids: list[uuid.UUID]) -> list[list]:
             user_id, u.total_response_time // 60000, u.daily_practice_ms // 60000,
             u.weekly_practice_ms // 60000, u.monthly_practice_ms // 60000, u.current_streak,
             u.longest_streak, u.total_questions_answered, u.total_correct_answers,
-            percentage(u.total_correct_answers, u.total_questions_answered) or Decimal("0.00"),
+            percentage_text(u.total_correct_answers, u.total_questions_answered) or "0.00",
             rounded_average(u.total_response_time, u.total_questions_answered) or 0,
             u.total_mastered_facts, flow_json.int_map(u.facts_by_fluency_level),
             flow_json.performance_by_operation(u.performance_by_operation),
             _text_array(u.achievements_unlocked), level_for(u.experience_points),
             u.experience_points, u.total_response_time, u.last_practice_date,
             u.daily_practice_ms, u.weekly_practice_ms, u.monthly_practice_ms, now))
-    return column_literals(rows, "vvvvvvvvvvvvtttvvvdvvvd")
+    return column_literals(rows, "uvvvvvvvvvvvtttvvvdvvvd")
 
 
 def _day_columns(batch: _Batch, keys: set[tuple[uuid.UUID, dt.date]]) -> list[list]:
@@ -353,12 +353,12 @@ def _day_columns(batch: _Batch, keys: set[tuple[uuid.UUID, dt.date]]) -> list[li
         d = batch.days[(user_id, date)]
         rows.append((
             user_id, date, d.total_response_time // 60000, d.sessions, d.questions_answered,
-            d.correct_answers, percentage(d.correct_answers, d.questions_answered),
+            d.correct_answers, percentage_text(d.correct_answers, d.questions_answered),
             rounded_average(d.total_response_time, d.questions_answered), d.facts_reviewed,
             d.new_facts_learned, d.facts_mastered, flow_json.int_map(d.time_by_mode),
             d.daily_goal_met(batch.users[user_id].daily_goal_minutes), d.current_streak,
             d.total_response_time))
-    return column_literals(rows, "vdvvvvvvvvvtbvv")
+    return column_literals(rows, "udvvvvvvvvvtbvv")
 
 
 def _event_records(applied: list[tuple[AttemptIn, uuid.UUID, Applied]]) -> list[tuple]:
@@ -383,7 +383,7 @@ def _session_columns(batch: _Batch) -> list[list]:
         s = batch.sessions[session_id]
         rows.append((
             session_id, s.questions_answered, s.correct_answers,
-            percentage(s.correct_answers, s.questions_answered),
+            percentage_text(s.correct_answers, s.questions_answered),
             rounded_average(s.total_response_time, s.questions_answered),
             s.total_response_time, s.mastery_gained, _text_array(s.new_mastered_facts)))
-    return column_literals(rows, "vvvvvvvt")
+    return column_literals(rows, "uvvvvvvt")

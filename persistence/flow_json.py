@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping
 from json.encoder import encode_basestring_ascii as _string  # the C encoder's string quoting
 
-from persistence.flow_rules import OperationTotals, percentage, rounded_average
+from persistence.flow_rules import OperationTotals, percentage_text, rounded_average
 
 _RECENT_KEYS = {"is_correct", "response_time", "timestamp"}
 
@@ -46,7 +46,7 @@ def performance_by_operation(totals: Mapping[str, OperationTotals]) -> str:
     """user_statistics.performance_by_operation, as OperationTotals.as_json() describes it."""
     parts = []
     for op, t in totals.items():
-        accuracy = percentage(t.correct, t.attempts)
+        accuracy = percentage_text(t.correct, t.attempts)
         average = rounded_average(t.total_response_time, t.attempts)
         parts.append(
             f'{_string(op)}: {{"attempts": {t.attempts}, "correct": {t.correct}, '
