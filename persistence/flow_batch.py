@@ -19,6 +19,7 @@ from functools import cache
 
 import asyncpg
 
+from persistence import flow_json
 from persistence.answer_flow import AttemptIn, AttemptOutcome, AttemptRejected
 from persistence.flow_rules import (
     FLUENCY_LEVELS,
@@ -30,15 +31,22 @@ from persistence.flow_rules import (
     UserState,
     apply_attempt,
     level_for,
-    percentage,
+    percentage_text,
     rounded_average,
 )
-from persistence.ids import time_ordered_uuid
+from persistence.ids import time_ordered_ints, time_ordered_uuids
 from persistence.pg_arrays import array_literal, column_literals
 from sql import read_sql
 
 Result = AttemptOutcome | AttemptRejected
 QUESTION_CACHE_LIMIT = 200_000
+# The columns the writer fills, in the order of the records it copies (binary COPY).
+ATTEMPT_COLUMNS = (
+    "id", "attempt_id", "question_id", "user_id", "session_id", "user_answer", "is_correct",
+    "correct_answer", "response_time", "timestamp", "input_method", "raw_input",
+    "attempt_number", "hints_used", "fluency_score", "confidence_rating", "question_index",
+    "points")
+EVENT_COLUMNS = ("id", "type", "user_id", "timestamp", "payload", "device_info")
 
 
 @cache
@@ -189,11 +197,11 @@ async def _load(conn: asyncpg.Connection, attempts: Sequence[AttemptIn],
         batch.stored[row["attempt_id"]] = row
     fact_keys = list({(a.user_id, a.question_id) for a in attempts})
     for row in await conn.fetch(statement("select_question_progress"),
-                                *column_literals(fact_keys, "vv")):
+                                *column_literals(fact_keys, "uu")):
         batch.facts[(row["user_id"], row["question_id"])] = _fact_state(row)
     day_keys = list({(a.user_id, a.answered_at.date()) for a in attempts})
     for row in await conn.fetch(statement("select_daily_summaries"),
-                                *column_literals(day_keys, "vd")):
+                                *column_literals(day_keys, "ud")):
         batch.days[(row["user_id"], row["date"])] = _day_state(row)
     return batch
 
@@ -215,6 +223,7 @@ async def commit_batch(conn: asyncpg.Connection, attempts: Sequence[AttemptIn],
         results: list[Result] = []
         applied: list[tuple[AttemptIn, uuid.UUID, Applied]] = []
         first_seen: dict[uuid.UUID, int] = {}   # attempt_id → index of its first result
+        answer_ids = iter(time_ordered_uuids(len(attempts)))
         for a in attempts:
             earlier = first_seen.get(a.attempt_id)
             if earlier is not None:
@@ -242,7 +251,7 @@ async def commit_batch(conn: asyncpg.Connection, attempts: Sequence[AttemptIn],
             done = apply_attempt(a, operation=batch.operations[a.question_id], fact=fact,
                                  user=batch.users[a.user_id], day=day,
                                  session=batch.sessions[a.session_id])
-            answer_id = time_ordered_uuid()
+            answer_id = next(answer_ids)
             applied.append((a, answer_id, done))
             results.append(AttemptOutcome(
                 attempt_id=a.attempt_id, answer_id=answer_id, is_correct=done.is_correct,
@@ -271,14 +280,18 @@ def _repeat(first: AttemptIn, first_result: Result, again: AttemptIn) -> Result:
 
 async def _write(conn: asyncpg.Connection, batch: _Batch,
                  applied: list[tuple[AttemptIn, uuid.UUID, Applied]]) -> None:
-    await conn.execute(statement("insert_answer_attempts"), *_attempt_columns(applied))
+    # Step 1 and step 5 insert new rows only: a binary COPY (asyncpg encodes the records in C,
+    # PostgreSQL inserts them in bulk) instead of array literals parsed and unnested.
+    await conn.copy_records_to_table("answer_attempts", records=_attempt_records(applied),
+                                     columns=ATTEMPT_COLUMNS)
     fact_keys = {(a.user_id, a.question_id) for a, _, _ in applied}
     await conn.execute(statement("upsert_question_progress"), *_fact_columns(batch, fact_keys))
     user_ids = sorted({a.user_id for a, _, _ in applied})
     await conn.execute(statement("update_user_statistics"), *_user_columns(batch, user_ids))
     day_keys = {(a.user_id, a.answered_at.date()) for a, _, _ in applied}
     await conn.execute(statement("upsert_daily_summaries"), *_day_columns(batch, day_keys))
-    await conn.execute(statement("insert_learning_events"), *_event_columns(applied))
+    await conn.copy_records_to_table("learning_events", records=_event_records(applied),
+                                     columns=EVENT_COLUMNS)
     await conn.execute(statement("update_practice_sessions"), *_session_columns(batch))
 
 
@@ -288,29 +301,31 @@ def _text_array(items: list[str]) -> str:
 
 
 def _ids(ids) -> str:
-    return array_literal(ids, "v")
+    return array_literal(ids, "u")
 
 
-def _attempt_columns(applied: list[tuple[AttemptIn, uuid.UUID, Applied]]) -> list[list]:
-    return column_literals([
+def _attempt_records(applied: list[tuple[AttemptIn, uuid.UUID, Applied]]) -> list[tuple]:
+    return [
         (answer_id, a.attempt_id, a.question_id, a.user_id, a.session_id, a.user_answer,
          done.is_correct, a.correct_answer, a.response_time_ms, a.answered_at, a.input_method,
          a.raw_input, done.attempt_number, a.hints_used, done.fluency_score,
          a.confidence_rating, a.question_index, a.points)
-        for a, answer_id, done in applied], "vvvvvvbvvdttvvvvvv")
+        for a, answer_id, done in applied]
 
 
 def _fact_columns(batch: _Batch, keys: set[tuple[uuid.UUID, uuid.UUID]]) -> list[list]:
     rows = []
+    # Existing rows keep their id (ON CONFLICT DO UPDATE); uuid_in reads 32 hex digits.
+    new_ids = iter(time_ordered_ints(len(keys)))
     for user_id, question_id in keys:
         f = batch.facts[(user_id, question_id)]
-        rows.append((time_ordered_uuid(), user_id, question_id, f.total_attempts, f.correct_attempts,
+        rows.append((f"{next(new_ids):032x}", user_id, question_id, f.total_attempts, f.correct_attempts,
                      f.incorrect_attempts, f.total_response_time, f.average_response_time,
                      f.best_response_time, f.last_response_time, f.first_attempt_date,
                      f.last_attempt_date, f.current_streak, f.best_streak,
-                     json.dumps(f.recent_attempts), f.next_review_date, f.review_interval,
+                     flow_json.recent_attempts(f.recent_attempts), f.next_review_date, f.review_interval,
                      f.ease_factor))
-    return column_literals(rows, "vvvvvvvvvvddvvtdvv")
+    return column_literals(rows, "vuuvvvvvvvddvvtdvv")
 
 
 def _user_columns(batch: _Batch, user_ids: list[uuid.UUID]) -> list[list]:
@@ -322,14 +337,14 @@ def _user_columns(batch: _Batch, user_ids: list[uuid.UUID]) -> list[list]:
             user_id, u.total_response_time // 60000, u.daily_practice_ms // 60000,
             u.weekly_practice_ms // 60000, u.monthly_practice_ms // 60000, u.current_streak,
             u.longest_streak, u.total_questions_answered, u.total_correct_answers,
-            percentage(u.total_correct_answers, u.total_questions_answered) or Decimal("0.00"),
+            percentage_text(u.total_correct_answers, u.total_questions_answered) or "0.00",
             rounded_average(u.total_response_time, u.total_questions_answered) or 0,
-            u.total_mastered_facts, json.dumps(u.facts_by_fluency_level),
-            json.dumps({op: t.as_json() for op, t in u.performance_by_operation.items()}),
+            u.total_mastered_facts, flow_json.int_map(u.facts_by_fluency_level),
+            flow_json.performance_by_operation(u.performance_by_operation),
             _text_array(u.achievements_unlocked), level_for(u.experience_points),
             u.experience_points, u.total_response_time, u.last_practice_date,
             u.daily_practice_ms, u.weekly_practice_ms, u.monthly_practice_ms, now))
-    return column_literals(rows, "vvvvvvvvvvvvtttvvvdvvvd")
+    return column_literals(rows, "uvvvvvvvvvvvtttvvvdvvvd")
 
 
 def _day_columns(batch: _Batch, keys: set[tuple[uuid.UUID, dt.date]]) -> list[list]:
@@ -338,27 +353,28 @@ def _day_columns(batch: _Batch, keys: set[tuple[uuid.UUID, dt.date]]) -> list[li
         d = batch.days[(user_id, date)]
         rows.append((
             user_id, date, d.total_response_time // 60000, d.sessions, d.questions_answered,
-            d.correct_answers, percentage(d.correct_answers, d.questions_answered),
+            d.correct_answers, percentage_text(d.correct_answers, d.questions_answered),
             rounded_average(d.total_response_time, d.questions_answered), d.facts_reviewed,
-            d.new_facts_learned, d.facts_mastered, json.dumps(d.time_by_mode),
+            d.new_facts_learned, d.facts_mastered, flow_json.int_map(d.time_by_mode),
             d.daily_goal_met(batch.users[user_id].daily_goal_minutes), d.current_streak,
             d.total_response_time))
-    return column_literals(rows, "vdvvvvvvvvvtbvv")
+    return column_literals(rows, "udvvvvvvvvvtbvv")
 
 
-def _event_columns(applied: list[tuple[AttemptIn, uuid.UUID, Applied]]) -> list[list]:
+def _event_records(applied: list[tuple[AttemptIn, uuid.UUID, Applied]]) -> list[tuple]:
     rows = []
-    for a, answer_id, done in applied:
-        payload = {
-            "attempt_id": str(a.attempt_id), "answer_id": str(answer_id),
-            "question_id": str(a.question_id), "session_id": str(a.session_id),
-            "is_correct": done.is_correct, "response_time": a.response_time_ms,
-            "attempt_number": done.attempt_number, "mastery": str(done.mastery),
-            "fluency_level": done.fluency_level, "experience": done.experience,
-        }
+    ids = time_ordered_uuids(len(applied))
+    for (a, answer_id, done), event_id in zip(applied, ids, strict=True):
+        payload = flow_json.answer_payload(
+            attempt_id=str(a.attempt_id), answer_id=str(answer_id),
+            question_id=str(a.question_id), session_id=str(a.session_id),
+            is_correct=done.is_correct, response_time=a.response_time_ms,
+            attempt_number=done.attempt_number, mastery=str(done.mastery),
+            fluency_level=done.fluency_level, experience=done.experience)
         device = json.dumps(a.device_info) if a.device_info is not None else None
-        rows.append((time_ordered_uuid(), a.user_id, a.answered_at, json.dumps(payload), device))
-    return column_literals(rows, "vvdtt")
+        rows.append((event_id, "answer_submitted", a.user_id, a.answered_at, payload,
+                     device))
+    return rows
 
 
 def _session_columns(batch: _Batch) -> list[list]:
@@ -367,7 +383,7 @@ def _session_columns(batch: _Batch) -> list[list]:
         s = batch.sessions[session_id]
         rows.append((
             session_id, s.questions_answered, s.correct_answers,
-            percentage(s.correct_answers, s.questions_answered),
+            percentage_text(s.correct_answers, s.questions_answered),
             rounded_average(s.total_response_time, s.questions_answered),
             s.total_response_time, s.mastery_gained, _text_array(s.new_mastered_facts)))
-    return column_literals(rows, "vvvvvvvt")
+    return column_literals(rows, "uvvvvvvt")

@@ -49,6 +49,15 @@ def percentage(part: int, whole: int) -> Decimal | None:
     return (Decimal(part * 100) / Decimal(whole)).quantize(CENT, ROUND_HALF_UP)
 
 
+def percentage_text(part: int, whole: int) -> str | None:
+    """str(percentage(part, whole)) for 0 ≤ part, 0 ≤ whole, in integer arithmetic: the
+    writer sends it as text, so it need not build and quantize a Decimal."""
+    if whole == 0:
+        return None
+    hundredths = (20000 * part + whole) // (2 * whole)
+    return f"{hundredths // 100}.{hundredths % 100:02d}"
+
+
 # ---- the mastery trigger, mirrored --------------------------------------------------------
 
 def mastery_for(total: int, correct: int, average_ms: int | None) -> tuple[Decimal, str]:

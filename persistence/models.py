@@ -201,6 +201,8 @@ class PracticeSession(Base):
         Index("idx_mode", "mode"),
         Index("idx_sessions_untrimmed", "start_time",
               postgresql_where=text("details_trimmed_at IS NULL")),
+        # Migration 0006: room on each page for the answer flow's HOT updates.
+        {"postgresql_with": {"fillfactor": 70}},
     )
 
 
@@ -345,6 +347,8 @@ class DailyPracticeSummary(Base):
     __table_args__ = (
         UniqueConstraint("user_id", "date"),
         Index("idx_user_date", "user_id", "date"),
+        # Migration 0006: room on each page for the answer flow's HOT updates.
+        {"postgresql_with": {"fillfactor": 70}},
     )
 
 

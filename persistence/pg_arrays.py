@@ -23,6 +23,12 @@ def _plain(values: Iterable) -> str:
     return ",".join(map(str, values)).replace("None", "NULL")
 
 
+def _uuids(values: Iterable) -> str:
+    # 32 hex digits (uuid_in accepts them): a slot read and one format, where str(UUID) is a
+    # Python method that formats and then slices.
+    return ",".join(["NULL" if v is None else f"{v.int:032x}" for v in values])
+
+
 def _dates(values: Iterable) -> str:
     return ",".join(["NULL" if v is None else v.isoformat() for v in values])
 
@@ -31,9 +37,9 @@ def _texts(values: Iterable) -> str:
     return ",".join(["NULL" if v is None else _quote(v) for v in values])
 
 
-# v: values whose str() is their PostgreSQL input (int, Decimal, UUID); b: bool;
+# v: values whose str() is their PostgreSQL input (int, Decimal, UUID); u: uuid.UUID; b: bool;
 # d: date or datetime (ISO 8601); t: text (always quoted, so "NULL" stays a string).
-ENCODERS = {"v": _plain, "b": lambda values: ",".join(map(_BOOLS.__getitem__, values)),
+ENCODERS = {"v": _plain, "u": _uuids, "b": lambda values: ",".join(map(_BOOLS.__getitem__, values)),
             "d": _dates, "t": _texts}
 
 

@@ -233,3 +233,25 @@ def test_time_ordered_uuids_are_version_7_and_sort_by_time():
     assert first.version == 7 and first.variant == uuid.RFC_4122
     assert first < second
     assert abs((first.int >> 80) - time.time_ns() // 1_000_000) < 5000
+
+
+def test_time_ordered_uuids_in_bulk_are_distinct_version_7_and_dated_now():
+    import time
+
+    from persistence.ids import time_ordered_ints, time_ordered_uuids
+
+    made = time_ordered_uuids(1000)
+    assert len(set(made)) == 1000
+    assert all(u.version == 7 and u.variant == uuid.RFC_4122 for u in made)
+    assert all(abs((u.int >> 80) - time.time_ns() // 1_000_000) < 5000 for u in made)
+    assert all(uuid.UUID(int=n).version == 7 for n in time_ordered_ints(10))
+
+
+def test_percentage_text_is_the_decimal_percentage_as_text():
+    from persistence.flow_rules import percentage, percentage_text
+
+    assert percentage_text(1, 0) is None
+    for whole in range(1, 160):
+        for part in range(whole + 1):
+            assert percentage_text(part, whole) == str(percentage(part, whole)), (part, whole)
+    assert percentage_text(123456, 234567) == str(percentage(123456, 234567))

@@ -14,7 +14,8 @@ from persistence.pg_arrays import array_literal
 async def test_literals_parse_back_to_the_same_values(database_url):
     u = uuid.uuid4()
     cases = [
-        ([u, None], "v", "uuid[]"), ([1, None, -7], "v", "int[]"),
+        ([u, None], "v", "uuid[]"), ([u, None, uuid.UUID(int=0)], "u", "uuid[]"),
+        ([1, None, -7], "v", "int[]"),
         ([Decimal("1.50"), Decimal("-0.01"), Decimal("1E+1"), None], "v", "numeric[]"),
         ([True, False, None], "b", "bool[]"),
         ([dt.date(2026, 1, 2), None], "d", "date[]"),

@@ -1,0 +1,113 @@
+"""PostgreSQL CPU of each statement of the answer flow, per attempt.
+
+    python -m bench.flow_statements [--attempts 20000] [--users 2000] [--batch 500]
+
+Runs `commit_batch` (persistence/flow_batch.py) over the workload of bench/flow.py in batches
+of `--batch`, on one connection, on a fresh throwaway database, and charges the CPU time the
+serving backend spent (/proc/<pid>/schedstat, nanoseconds) to the statement that ran. It
+needs PostgreSQL on this machine (its backends visible in /proc). No group commit and no
+concurrency: this is where PostgreSQL's share of the writer's cost goes, statement by
+statement; bench/flow.py gives the totals.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import collections
+import time
+import uuid
+
+import asyncpg
+
+from bench.flow import copy_database, drop, load_average, seed, server_url, workload
+from persistence import flow_batch
+from persistence.flow_batch import QuestionCatalog, commit_batch
+from persistence.migrations import migrate_async
+from persistence.urls import with_database
+from sql import SQL_DIR
+
+
+def _backend_cpu_ns(pid: int) -> int:
+    with open(f"/proc/{pid}/schedstat") as stat:
+        return int(stat.read().split()[0])
+
+
+class _MeteredConnection:
+    """The asyncpg connection commit_batch uses, charging backend CPU to each statement."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+        self._pid = conn.get_server_pid()
+        self._names = {flow_batch.statement(path.stem): path.stem
+                       for path in (SQL_DIR / "answer_flow").glob("*.sql")}
+        self.cpu_ns: collections.Counter[str] = collections.Counter()
+
+    async def _charged(self, name: str, call, *args, **kwargs):
+        before = _backend_cpu_ns(self._pid)
+        try:
+            return await call(*args, **kwargs)
+        finally:
+            self.cpu_ns[name] += _backend_cpu_ns(self._pid) - before
+
+    async def fetch(self, sql: str, *args):
+        return await self._charged(self._names.get(sql, sql[:40]), self._conn.fetch, sql, *args)
+
+    async def execute(self, sql: str, *args):
+        return await self._charged(self._names.get(sql, sql[:40]), self._conn.execute, sql,
+                                   *args)
+
+    async def copy_records_to_table(self, table: str, **kwargs):
+        return await self._charged(f"COPY {table}", self._conn.copy_records_to_table, table,
+                                   **kwargs)
+
+    def transaction(self):
+        return self._conn.transaction()
+
+
+async def main(args: argparse.Namespace) -> None:
+    server = server_url()
+    template = f"bench_flow_template_{uuid.uuid4().hex[:8]}"
+    conn = await asyncpg.connect(server)
+    await conn.execute(f'CREATE DATABASE "{template}"')
+    await conn.close()
+    try:
+        template_url = with_database(server, template)
+        await migrate_async(template_url)
+        students, facts = await seed(template_url, args.users)
+        attempts = workload(students, facts, args.attempts)
+        name, url = await copy_database(server, template)
+        try:
+            raw = await asyncpg.connect(url, server_settings={"timezone": "UTC"})
+            metered = _MeteredConnection(raw)
+            catalog = QuestionCatalog()
+            pid = raw.get_server_pid()
+            total_before, python_before = _backend_cpu_ns(pid), time.process_time()
+            for start in range(0, len(attempts), args.batch):
+                await commit_batch(metered, attempts[start:start + args.batch], catalog)
+            python = time.process_time() - python_before
+            total = _backend_cpu_ns(pid) - total_before
+            await raw.close()
+        finally:
+            await drop(server, name)
+    finally:
+        await drop(server, template)
+    n = len(attempts)
+    print(f"{n} attempts in batches of {args.batch}; load average {load_average()}")
+    print(f"PostgreSQL {total / n / 1e3:6.1f} µs per attempt, Python {python / n * 1e6:6.1f} µs "
+          f"(commit_batch alone, one connection)")
+    for statement_name, ns in metered.cpu_ns.most_common():
+        print(f"  {statement_name:32s} {ns / n / 1e3:6.1f} µs")
+    print(f"  {'BEGIN, COMMIT':32s} {(total - sum(metered.cpu_ns.values())) / n / 1e3:6.1f} µs")
+
+
+def cli() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--attempts", type=int, default=20000)
+    parser.add_argument("--users", type=int, default=2000)
+    parser.add_argument("--batch", type=int, default=500)
+    asyncio.run(main(parser.parse_args()))
+
+
+if __name__ == "__main__":
+    cli()
