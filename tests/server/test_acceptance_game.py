@@ -1,11 +1,14 @@
 """The acceptance scenario: 30 students, retries, late, duplicate and invalid answers, a kick,
-a disconnect with rejoin; the database, the Redis board and the results agree."""
+a disconnect with rejoin; the database, the Redis board, the results and the report agree."""
 
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import uuid
 
+import aiohttp
 from sqlalchemy import text
 
 from rooms.leaderboard import Leaderboards
@@ -102,9 +105,9 @@ async def test_thirty_students_full_game_everything_agrees(live_url, db, redis, 
             kick = await host.call("kick", {"player_id": ids["S28"]})
             assert kick["ok"]
             assert (await kicked.wait_for("kicked"))["reason"]
-            token = kicked.last("joined")["rejoin_token"]
+            kicked_token = kicked.last("joined")["rejoin_token"]
             try:
-                await LiveClient(live_url, "/play").connect({"rejoin_token": token})
+                await LiveClient(live_url, "/play").connect({"rejoin_token": kicked_token})
                 raise AssertionError("a kicked student's rejoin token must not work")
             except Refused as refused:
                 assert refused.code == "kicked"
@@ -151,3 +154,35 @@ async def test_thirty_students_full_game_everything_agrees(live_url, db, redis, 
     for client in [host, *students]:
         if client.sio.connected:
             await client.disconnect()
+
+    # The teacher's report (read from PostgreSQL) agrees with the database and the standings.
+    report, report_csv = await _fetch_report(live_url, token, room["room_id"])
+    by_player = {row["player_id"]: row for row in report["students"]}
+    assert set(by_player) == set(ids.values())
+    assert {p: row["score"] for p, row in by_player.items() if row["score"]} == {
+        p: s for p, s in db_scores.items() if s}
+    assert by_player[ids["S28"]]["kicked"] and not by_player[ids["S00"]]["kicked"]
+    for player_id, row in by_player.items():
+        mine = [a for a in accepted.values() if a["player"] == player_id]
+        assert (row["answered"], row["correct"]) == (len(mine), sum(a["is_correct"] for a in mine))
+    ranked = [row for row in report["students"] if not row["kicked"]]
+    assert [r["score"] for r in ranked][:10] == [e["score"] for e in over["top"]]
+    assert [r["player_id"] for r in ranked][:3] == [e["player_id"] for e in over["podium"]]
+    assert sorted(a["attempt_id"] for a in report["attempts"]) == sorted(accepted)
+    assert [q["answered"] for q in report["questions"]] == [
+        sum(a["index"] == i for a in accepted.values()) for i in range(QUESTIONS)]
+    csv_students = {row["player_id"]: int(row["score"]) for row in report_csv}
+    assert csv_students == {p: row["score"] for p, row in by_player.items()}
+
+
+async def _fetch_report(live_url: str, token: str, room_id) -> tuple[dict, list[dict]]:
+    headers = {"Authorization": f"Bearer {token}"}
+    url = f"{live_url}/api/rooms/{room_id}/report"
+    async with aiohttp.ClientSession(headers=headers) as http:
+        async with http.get(url) as response:
+            assert response.status == 200, await response.text()
+            report = await response.json()
+        async with http.get(url, params={"format": "csv", "part": "students"}) as response:
+            assert response.status == 200
+            body = (await response.read()).decode("utf-8-sig")
+    return report, list(csv.DictReader(io.StringIO(body)))
