@@ -7,6 +7,7 @@ from aiohttp import web
 from server import app_keys
 from server.errors import json_errors
 from server.health import setup_health
+from server.pages import setup_pages
 from server.resources import database_ctx, redis_ctx
 from server.settings import Settings
 
@@ -21,4 +22,5 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.cleanup_ctx.append(redis_ctx)
     app.cleanup_ctx.append(database_ctx)
     setup_health(app)
+    setup_pages(app)
     return app
