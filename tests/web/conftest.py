@@ -71,6 +71,7 @@ async def open_tab(browser, live_server):
         context = await browser.new_context(viewport=viewport or PHONE, base_url=live_server,
                                             **context_args)
         contexts.append(context)
+        context.set_default_timeout(10_000)
         page = await context.new_page()
         tab = Tab(page)
         page.on("console", lambda m: tab.errors.append(m.text) if m.type == "error" else None)

@@ -43,7 +43,7 @@ function studentCells(body) {
 
 function classCells(body) {
   return listOf(body).map((c) => {
-    const raw = c.levels || c.fluency_levels || c.level_counts || c.shares || {};
+    const raw = c.counts || c.levels || c.shares || {};
     const counts = Object.fromEntries(LEVELS.map((l) => [l, Number(raw[l] || 0)]));
     const total = LEVELS.reduce((s, l) => s + counts[l], 0);
     return { a: Number(c.operand1 ?? c.row), b: Number(c.operand2 ?? c.col), op: c.operation ?? view.operation,
@@ -53,8 +53,7 @@ function classCells(body) {
 
 function fmtAccuracy(acc) {
   if (acc === null || acc === undefined) return "–";
-  const n = Number(acc);
-  return `${Math.round(n <= 1 && n > 0 ? n * 100 : n)}%`;
+  return `${Math.round(Number(acc))}%`;  // the API sends a percentage
 }
 
 function describeStudentCell(c) {

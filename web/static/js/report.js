@@ -12,15 +12,20 @@ const STUDENT_COLUMNS = [["rank", "Rank"], ["nickname", "Name"], ["display_name"
   ["correct", "Correct"], ["answered", "Answered"], ["accuracy", "Accuracy"],
   ["average_response_time_ms", "Average time"], ["best_streak", "Best streak"]];
 const QUESTION_COLUMNS = [["index", "#"], ["prompt", "Question"], ["correct_answer", "Answer"],
-  ["answered", "Answered"], ["correct", "Correct"], ["accuracy", "Accuracy"],
+  ["answered", "Answered"], ["correct", "Correct"], ["percent_correct", "% correct"],
   ["average_response_time_ms", "Average time"]];
+const ATTEMPT_COLUMNS = [["index", "#"], ["nickname", "Name"], ["prompt", "Question"], ["answer", "Answer"],
+  ["is_correct", "Right?"], ["response_time_ms", "Time"], ["points", "Points"], ["input_method", "Input"]];
 const HIDDEN = new Set(["player_id", "user_id", "question_id", "session_id", "operand1", "operand2",
-  "operand3", "operation", "operation2", "display_format", "units"]);
+  "operand3", "operation", "operation2", "display_format", "units", "attempt_id", "join_order",
+  "total_response_time_ms", "answered_at", "correct_answer_text"]);
 
 function cellText(key, value) {
   if (value === null || value === undefined) return "–";
   if (key.endsWith("_ms")) return formatMs(value);
   if (key === "index") return String(Number(value) + 1);
+  if (key === "percent_correct") return `${Math.round(Number(value))}%`;
+  if (typeof value === "boolean") return value ? "yes" : "no";
   if (key === "accuracy") return `${Math.round(Number(value) <= 1 ? Number(value) * 100 : Number(value))}%`;
   if (typeof value === "object") return JSON.stringify(value);
   return String(value);
@@ -61,11 +66,12 @@ async function init() {
     const room = report.room || {};
     const title = room.title || (room.code ? `Game ${room.code}` : "Game report");
     $("#report-title").textContent = `Report: ${title}`;
-    const students = report.students || report.players || [];
+    const students = report.students || [];
     const questions = report.questions || [];
     $("#report-summary").textContent = `${students.length} students · ${questions.length} questions`;
     renderTable($("#students-table"), students, STUDENT_COLUMNS);
     renderTable($("#questions-table"), questions, QUESTION_COLUMNS);
+    renderTable($("#attempts-table"), report.attempts || [], ATTEMPT_COLUMNS);
   } catch (err) {
     $("#report-notice").textContent = err.status === 404 ? "No report for this game." : err.message;
   }

@@ -76,6 +76,7 @@ function signedOut() {
   $("#who").hidden = true;
   $("#sign-out").hidden = true;
   showView("signed-out");
+  selectTab($("#tab-login"));
   $("#login-username").focus();
 }
 
@@ -86,7 +87,6 @@ function signedIn() {
   $("#sign-out").hidden = false;
   showView("signed-in");
   refreshRooms();
-  refreshTracks();
   refreshClasses();
 }
 
@@ -115,23 +115,35 @@ async function refreshRooms() {
   }
 }
 
-async function refreshTracks() {
+let tracksLoaded = false;
+
+/** Loaded when the teacher first picks "Learning track" (most games use a plain range). */
+async function loadTracks() {
+  if (tracksLoaded) return true;
   try {
     const body = await api("GET", "/api/tracks");
-    const tracks = body.tracks || body || [];
-    $("#room-track").replaceChildren(...tracks.map((t) => h("option", { value: t.track_id || t.id, text: t.name })));
-    $("#source-track-label").hidden = tracks.length === 0;
-  } catch {
-    $("#source-track-label").hidden = true;  // no tracks to choose from on this server
+    const tracks = Array.isArray(body) ? body : body.tracks || [];
+    $("#room-track").replaceChildren(...tracks.map((t) => h("option", {
+      value: t.track_id || t.id, text: t.operations?.length ? `${t.name} (${t.operations.join(" ")})` : t.name,
+    })));
+    tracksLoaded = tracks.length > 0;
+    if (!tracksLoaded) fieldError($("#room-error"), "There are no learning tracks on this server yet.");
+  } catch (err) {
+    fieldError($("#room-error"), `Learning tracks are not available: ${err.message}`);
   }
+  return tracksLoaded;
 }
 
 function numberOf(id) { return Number.parseInt($(id).value, 10); }
 
 function wireRoomForm() {
   for (const radio of $$("input[name=source]")) {
-    radio.addEventListener("change", () => {
-      const track = $("input[name=source]:checked").value === "track";
+    radio.addEventListener("change", async () => {
+      let track = $("input[name=source]:checked").value === "track";
+      if (track && !(await loadTracks())) {
+        track = false;
+        $("input[name=source][value=range]").checked = true;
+      }
       $("#range-fields").hidden = track;
       $("#track-field").hidden = !track;
     });
