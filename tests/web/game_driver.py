@@ -77,3 +77,143 @@ async def create_room(page, *, title: str = "Times tables", operation: str = "×
     screen_url = await created.locator("a", has_text="Projector").get_attribute("href")
     room_id = re.search(r"/host/([0-9a-f-]+)", host_url).group(1)
     return {"room_id": room_id, "code": code, "screen_url": screen_url, "host_url": host_url}
+
+
+def solve(prompt: str) -> int:
+    """The answer to a prompt as the play page shows it: "7 × 8 = ?"."""
+    a, op, b = prompt.replace("= ?", "").split()
+    a, b = int(a), int(b)
+    return {"+": a + b, "-": a - b, "−": a - b, "×": a * b, "÷": a // b}[op]
+
+
+async def join_as_student(page, code: str, nickname: str) -> None:
+    await page.goto(f"/join?code={code}")
+    await page.fill("#nickname", nickname)
+    await page.keyboard.press("Enter")
+    await page.wait_for_url("**/play")
+    await page.wait_for_selector("[data-view=lobby]", state="visible")
+
+
+async def wait_for_question(page, index: int) -> str:
+    """Waits until the play page shows question `index` (0-based); returns its prompt."""
+    await page.wait_for_selector("[data-view=question]", state="visible")
+    progress = page.locator("#q-progress")
+    await progress.filter(has_text=f"Question {index + 1} of").wait_for()
+    return (await page.text_content("#prompt")).strip()
+
+
+async def answer_by_keyboard(page, value: int | str) -> None:
+    await page.keyboard.type(str(value))
+    await page.keyboard.press("Enter")
+
+
+async def answer_by_pad(page, value: int | str) -> None:
+    for ch in str(value):
+        await page.click(f"#pad button[data-key='{ch}']")
+    await page.click("#submit")
+
+
+class Game:
+    """A scripted game for docs/screenshots: every page, every phase, one viewport size."""
+
+    STUDENTS = ("Ada", "Grace", "Alan", "Katherine", "Edsger", "Barbara")
+
+    def __init__(self, browser, base: str, viewport: dict) -> None:
+        self.browser, self.base, self.viewport = browser, base, viewport
+        self.pages = []
+
+    async def page(self):
+        page = await new_page(self.browser, self.base, self.viewport)
+        self.pages.append(page)
+        return page
+
+    async def close(self) -> None:
+        for page in self.pages:
+            await page.context.close()
+
+    async def run_for_screenshots(self, shoot) -> None:
+        teacher = await self.page()
+        await teacher.goto("/")
+        await shoot(teacher, "join")
+        await teacher.goto("/join?code=123456&error=nickname_taken")
+        await shoot(teacher, "join-refused")
+        await teacher.goto("/teacher")
+        await shoot(teacher, "teacher-sign-in")
+        await sign_up_teacher(teacher)
+        await teacher.fill("#class-name", "Class 3B")
+        await teacher.click("#class-form button[type=submit]")
+        await teacher.wait_for_selector("#roster", state="visible")
+        await teacher.fill("#student-names", "\n".join(self.STUDENTS))
+        await teacher.click("#students-form button[type=submit]")
+        await teacher.locator("#roster-body tr").nth(len(self.STUDENTS) - 1).wait_for()
+        room = await create_room(teacher, title="Times tables 2–5", low=2, high=5, questions=6, seconds=20)
+        await shoot(teacher, "teacher-dashboard")
+        await teacher.click("#print-cards")
+        await teacher.locator(".key-card").nth(2).wait_for()
+        await shoot(teacher, "key-cards")
+
+        screen = await self.page()
+        await screen.goto(room["screen_url"])
+        await screen.wait_for_selector("#join-code")
+        host = await teacher.context.new_page()  # signed in: same browser as the teacher
+        await host.goto(room["host_url"])
+        await host.wait_for_selector("#phase:text('lobby')")
+
+        students = []
+        for name in self.STUDENTS[:4]:
+            page = await self.page()
+            await join_as_student(page, room["code"], name)
+            students.append(page)
+        await screen.locator("#names li").nth(3).wait_for()
+        await shoot(screen, "screen-lobby")
+        await shoot(host, "host-lobby")
+        await shoot(students[0], "play-lobby")
+
+        await host.click("#btn-start")
+        # Who gets what right: a spread, so the heat map and leaderboard have colour.
+        skill = [1.0, 0.84, 0.6, 0.34]
+        for index in range(6):
+            prompt = await wait_for_question(students[0], index)
+            answer = solve(prompt)
+            for i, page in enumerate(students):
+                if i == 3 and index == 1:
+                    await page.keyboard.type(str(answer)[:1])
+                    await shoot(page, "play-question")
+                    await page.keyboard.press("Backspace")
+                right = ((index * 7 + i * 3) % 10) / 10 < skill[i]
+                if i == 3 and index == 1:
+                    await shoot(screen, "screen-question")
+                    await shoot(host, "host-question")
+                await answer_by_keyboard(page, answer if right else answer + 1)
+                if i == 0 and index == 1:
+                    await page.wait_for_selector("#feedback.good")
+                    await shoot(page, "play-correct")
+                if i == 3 and index == 2:
+                    await page.wait_for_selector("[data-view=leaderboard]", state="visible")
+            await students[-1].wait_for_selector("[data-view=leaderboard]", state="visible")
+            if index == 2:
+                await screen.wait_for_selector("[data-view=reveal]", state="visible")
+                await shoot(screen, "screen-reveal")
+                await shoot(students[3], "play-leaderboard")
+            if index < 5:
+                await host.click("#btn-next")
+        await host.click("#btn-next")
+        for page in students:
+            await page.wait_for_selector("[data-view=over]", state="visible")
+        await screen.wait_for_selector("#screen-podium li")
+        await shoot(screen, "screen-podium")
+        await shoot(students[1], "play-game-over")
+        await host.wait_for_selector("#phase:text('finished')")
+        await shoot(host, "host-finished")
+        await host.click("#open-report")
+        await host.locator("#students-table tbody tr").nth(3).wait_for()
+        await shoot(host, "report")
+
+        await teacher.goto("/teacher")
+        class_grid = teacher.locator("#class-grid")
+        await teacher.locator("#class-list button").first.click()
+        await teacher.goto(await class_grid.get_attribute("href"))
+        await shoot(teacher, "grid-class")
+        grid = await self.page()
+        await grid.goto("/grid")
+        await shoot(grid, "grid-student-key")

@@ -46,7 +46,8 @@ export class HeatMap {
     const rows = this.axis(facts.map((f) => f.a));
     const cols = this.axis(facts.map((f) => f.b));
     const op = facts[0]?.op || "";
-    this.root.style.gridTemplateColumns = `repeat(${cols.length + 1}, minmax(0, 1fr))`;
+    // A narrow header column, then squares no wider than a readable size.
+    this.root.style.gridTemplateColumns = `3vw repeat(${cols.length}, minmax(0, 7vw))`;
     const cells = [h("div.hm-head", { role: "columnheader", text: op })];
     for (const b of cols) cells.push(h("div.hm-head", { role: "columnheader", text: String(b) }));
     for (const a of rows) {

@@ -16,6 +16,7 @@ let current = null;        // the open question
 let answeredIndex = -1;    // the question index this student has an accepted answer for
 let lastInput = "keyboard";
 let inFlight = false;
+let lastResult = null;     // {index, text} of this student's last acknowledged answer
 let socket = null;
 let countdown = null;
 
@@ -97,6 +98,7 @@ async function flushPending() {
   if (ack.ok) {
     answeredIndex = pending.index;
     setStats({ score: ack.score, streak: ack.streak });
+    lastResult = { index: pending.index, correct: ack.is_correct, points: ack.points };
     if (ack.is_correct) {
       showFeedback({ text: "Correct!", detail: `+${ack.points} points`, kind: "good" });
     } else {
@@ -186,8 +188,10 @@ function onQuestionClosed(c) {
     setStats({ streak: 0 });
   }
   const reveal = $("#reveal");
-  reveal.className = "feedback small neutral";
-  reveal.textContent = current ? `${promptText(current)} = ${c.correct_answer}` : "";
+  const mine = lastResult?.index === c.index ? lastResult : null;
+  reveal.className = `feedback small ${mine ? (mine.correct ? "good" : "bad") : "neutral"}`;
+  const fact = current ? `${promptText(current)} = ${c.correct_answer}` : "";
+  reveal.textContent = mine ? `${mine.correct ? "✓" : "✗"} ${fact}${mine.correct ? ` · +${mine.points}` : ""}` : fact;
 }
 
 function onLeaderboard(b) {

@@ -10,7 +10,7 @@ const roomId = decodeURIComponent(location.pathname.split("/").filter(Boolean)[1
 // Column order and headings for the fields we know; any other field is shown after them.
 const STUDENT_COLUMNS = [["rank", "Rank"], ["nickname", "Name"], ["display_name", "Name"], ["score", "Score"],
   ["correct", "Correct"], ["answered", "Answered"], ["accuracy", "Accuracy"],
-  ["average_response_time_ms", "Average time"], ["best_streak", "Best streak"]];
+  ["average_response_time_ms", "Average time"], ["best_streak", "Best streak"], ["kicked", "Removed"]];
 const QUESTION_COLUMNS = [["index", "#"], ["prompt", "Question"], ["correct_answer", "Answer"],
   ["answered", "Answered"], ["correct", "Correct"], ["percent_correct", "% correct"],
   ["average_response_time_ms", "Average time"]];
