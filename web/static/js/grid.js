@@ -24,8 +24,9 @@ const OPERATIONS = [["+", "Addition"], ["-", "Subtraction"], ["×", "Multiplicat
 const STUDENT_KEY = "mathrally.student_session";
 
 const params = new URLSearchParams(location.search);
-const view = { operation: params.get("operation") || "×", trackId: params.get("track_id") || "",
-  userId: params.get("user_id") || "", classId: params.get("class_id") || "", token: undefined };
+const view = { operation: params.get("operation") || "", trackId: params.get("track_id") || "",
+  userId: params.get("user_id") || "", classId: params.get("class_id") || "", token: undefined,
+  tracks: [] };
 
 function notice(text) { $("#grid-notice").textContent = text || ""; }
 
@@ -144,8 +145,17 @@ function wireArrowKeys(table) {
   };
 }
 
+function trackOperations() {
+  const track = view.tracks.find((t) => (t.id ?? t.track_id) === view.trackId);
+  const ops = track?.operations?.length ? track.operations : OPERATIONS.map(([op]) => op);
+  return OPERATIONS.filter(([op]) => ops.includes(op));
+}
+
 function renderTabs() {
-  const tabs = OPERATIONS.map(([op, label]) => h("button", {
+  const ops = trackOperations();
+  if (!ops.some(([op]) => op === view.operation)) view.operation = ops[0]?.[0] || "×";
+  $("#op-tabs").hidden = ops.length < 2;
+  const tabs = ops.map(([op, label]) => h("button", {
     type: "button", role: "tab", "aria-selected": String(op === view.operation),
     tabindex: op === view.operation ? "0" : "-1", "aria-controls": "grid", "aria-label": label, text: op,
     on: { click: () => { view.operation = op; renderTabs(); load(); } },
@@ -153,22 +163,59 @@ function renderTabs() {
   $("#op-tabs").replaceChildren(...tabs);
   $("#op-tabs").onkeydown = (e) => {
     if (e.key !== "ArrowRight" && e.key !== "ArrowLeft") return;
-    const i = OPERATIONS.findIndex(([op]) => op === view.operation);
-    const next = (i + (e.key === "ArrowRight" ? 1 : OPERATIONS.length - 1)) % OPERATIONS.length;
-    view.operation = OPERATIONS[next][0];
+    const i = ops.findIndex(([op]) => op === view.operation);
+    const next = (i + (e.key === "ArrowRight" ? 1 : ops.length - 1)) % ops.length;
+    view.operation = ops[next][0];
     renderTabs();
     $$("#op-tabs [role=tab]")[next].focus();
     load();
   };
 }
 
+/** The tracks to choose from: the student's own list (a teacher reads one of their students'). */
+async function loadTracks() {
+  let userId = view.userId;
+  if (view.classId) {
+    const cls = await api("GET", `/api/classes/${encodeURIComponent(view.classId)}`, undefined, { token: view.token });
+    $("#grid-title").textContent = `Class progress: ${cls.name}`;
+    userId = cls.students?.[0]?.user_id;
+    if (!userId) { notice("This class has no students yet."); return false; }
+  }
+  const body = await api("GET", `/api/users/${encodeURIComponent(userId)}/tracks`, undefined, { token: view.token });
+  view.tracks = body.tracks || [];
+  if (!view.tracks.length) { notice("There are no learning tracks on this server yet."); return false; }
+  const idOf = (t) => t.id ?? t.track_id;
+  if (!view.tracks.some((t) => idOf(t) === view.trackId)) {
+    view.trackId = idOf(view.tracks.find((t) => t.started_date) || view.tracks[0]);
+  }
+  const select = $("#track");
+  select.replaceChildren(...view.tracks.map((t) => h("option", { value: idOf(t), text: t.name, selected: idOf(t) === view.trackId })));
+  select.onchange = () => { view.trackId = select.value; renderTabs(); load(); };
+  return true;
+}
+
+async function start() {
+  try {
+    if (!(await loadTracks())) return;
+  } catch (err) {
+    return handleError(err);
+  }
+  renderTabs();
+  load();
+}
+
+function handleError(err) {
+  if (err.status === 401 && !view.classId && !params.get("user_id")) {
+    sessionStorage.removeItem(STUDENT_KEY);
+    askForKey("Please type your student key again.");
+  } else notice(err.message);
+}
+
 async function load() {
-  const qs = new URLSearchParams({ operation: view.operation });
-  if (view.trackId) qs.set("track_id", view.trackId);
+  const qs = new URLSearchParams({ operation: view.operation, track_id: view.trackId });
   try {
     if (view.classId) {
       const body = await api("GET", `/api/classes/${encodeURIComponent(view.classId)}/grid?${qs}`, undefined, { token: view.token });
-      if (body?.name || body?.class_name) $("#grid-title").textContent = `Class progress: ${body.name || body.class_name}`;
       renderGrid(classCells(body), { classView: true });
     } else {
       const body = await api("GET", `/api/users/${encodeURIComponent(view.userId)}/grid?${qs}`, undefined, { token: view.token });
@@ -177,10 +224,7 @@ async function load() {
     }
     $("#grid-area").hidden = false;
   } catch (err) {
-    if (err.status === 401 && !teacher()?.token) {
-      sessionStorage.removeItem(STUDENT_KEY);
-      askForKey("Please type your student key again.");
-    } else notice(err.message);
+    handleError(err);
   }
 }
 
@@ -194,14 +238,13 @@ function askForKey(message = "") {
 
 async function studentSession(studentKey) {
   const body = await api("POST", "/api/students/session", { student_key: studentKey }, { token: null });
-  const session = { token: body.token, user_id: body.user_id };
+  const session = { token: body.token, user_id: body.user_id, display_name: body.display_name };
   sessionStorage.setItem(STUDENT_KEY, JSON.stringify(session));
   return session;
 }
 
 function init() {
   renderLegend();
-  renderTabs();
   $("#key-form").addEventListener("submit", async (e) => {
     e.preventDefault();
     const key = $("#grid-key").value.replace(/\s+/g, "").toUpperCase();
@@ -211,7 +254,8 @@ function init() {
       view.token = s.token;
       view.userId = s.user_id;
       $("#key-form").hidden = true;
-      load();
+      if (s.display_name) $("#grid-title").textContent = `My progress, ${s.display_name}`;
+      start();
     } catch (err) {
       $("#grid-key-error").textContent = err.status === 401 || err.status === 404 ? "That key was not found." : err.message;
     }
@@ -220,7 +264,7 @@ function init() {
     if (!teacher()?.token) { notice("Sign in on the teacher page to see this grid."); return; }
     view.token = teacher().token;
     if (view.classId) $("#grid-title").textContent = "Class progress";
-    load();
+    start();
     return;
   }
   let session = null;
@@ -228,7 +272,8 @@ function init() {
   if (session?.token) {
     view.token = session.token;
     view.userId = session.user_id;
-    load();
+    if (session.display_name) $("#grid-title").textContent = `My progress, ${session.display_name}`;
+    start();
   } else {
     askForKey();
   }
