@@ -6,6 +6,7 @@ copy of the database lets nobody sign in.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import uuid
 from dataclasses import dataclass
@@ -49,3 +50,31 @@ async def student_for_key(db: Database, student_key: str) -> RosteredStudent | N
             "JOIN classes c ON c.id = s.class_id WHERE s.student_key = :k"),
             {"k": student_key.strip().upper()})).first()
     return RosteredStudent(*row) if row else None
+
+
+async def issue_token(db: Database, user_id: uuid.UUID, token: str, *,
+                      ttl_hours: int) -> dt.datetime:
+    """Store a freshly generated token (its digest) valid for `ttl_hours`; its expiry (UTC)."""
+    async with db.sessions() as session, session.begin():
+        # Sweep this teacher's dead tokens as they sign in, so the table stays small without
+        # a background job. A day's grace keeps recent ones for anyone investigating a login.
+        await session.execute(text(
+            "DELETE FROM auth_tokens WHERE user_id = :u "
+            "AND LEAST(expires_at, revoked_at) < (now() AT TIME ZONE 'UTC') - interval '1 day'"),
+            {"u": user_id})
+        return await session.scalar(text(
+            "INSERT INTO auth_tokens (token_hash, user_id, expires_at) VALUES "
+            "(:h, :u, (now() AT TIME ZONE 'UTC') + make_interval(hours => :ttl)) "
+            "RETURNING expires_at"),
+            {"h": token_digest(token), "u": user_id, "ttl": ttl_hours})
+
+
+async def revoke_token(db: Database, token: str) -> bool:
+    """Revoke a live token; False when it was unknown, expired or already revoked."""
+    async with db.sessions() as session, session.begin():
+        revoked = await session.scalar(text(
+            "UPDATE auth_tokens SET revoked_at = now() AT TIME ZONE 'UTC' "
+            "WHERE token_hash = :h AND revoked_at IS NULL "
+            "AND expires_at > (now() AT TIME ZONE 'UTC') RETURNING user_id"),
+            {"h": token_digest(token)})
+    return revoked is not None

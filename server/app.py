@@ -10,6 +10,7 @@ from server.health import setup_health
 from server.pages import setup_pages
 from server.resources import database_ctx, redis_ctx
 from server.settings import Settings
+from server.teacher_api import setup_teacher_api
 
 MAX_HTTP_BODY_BYTES = 64 * 1024
 
@@ -22,5 +23,6 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app.cleanup_ctx.append(redis_ctx)
     app.cleanup_ctx.append(database_ctx)
     setup_health(app)
+    setup_teacher_api(app)
     setup_pages(app)
     return app
