@@ -19,5 +19,5 @@ export async function loadRoster(classId) {
 
 export async function addStudents(classId, names) {
   return api("POST", `/api/classes/${encodeURIComponent(classId)}/students`,
-    { display_names: names });
+    { students: names.map((display_name) => ({ display_name })) });
 }
