@@ -118,8 +118,9 @@ class Game:
 
     STUDENTS = ("Ada", "Grace", "Alan", "Katherine", "Edsger", "Barbara")
 
-    def __init__(self, browser, base: str, viewport: dict) -> None:
+    def __init__(self, browser, base: str, viewport: dict, progress=None) -> None:
         self.browser, self.base, self.viewport = browser, base, viewport
+        self.progress = progress  # async (student keys) → None: gives the roster grid data
         self.pages = []
 
     async def page(self):
@@ -147,6 +148,7 @@ class Game:
         await teacher.click("#students-form button[type=submit]")
         await teacher.locator("#roster-body tr").nth(len(self.STUDENTS) - 1).wait_for()
         room = await create_room(teacher, title="Times tables 2–5", low=2, high=5, questions=6, seconds=20)
+        await teacher.evaluate("window.scrollTo(0, 0)")
         await shoot(teacher, "teacher-dashboard")
         await teacher.click("#print-cards")
         await teacher.locator(".key-card").nth(2).wait_for()
@@ -210,10 +212,21 @@ class Game:
         await shoot(host, "report")
 
         await teacher.goto("/teacher")
-        class_grid = teacher.locator("#class-grid")
         await teacher.locator("#class-list button").first.click()
-        await teacher.goto(await class_grid.get_attribute("href"))
-        await shoot(teacher, "grid-class")
+        await teacher.locator("#roster-body tr").nth(len(self.STUDENTS) - 1).wait_for()
+        keys = [k.strip() for k in await teacher.locator("#roster-body td.key").all_text_contents()]
+        class_href = await teacher.get_attribute("#class-grid", "href")
+        if self.progress is not None:
+            await self.progress(keys)
         grid = await self.page()
         await grid.goto("/grid")
         await shoot(grid, "grid-student-key")
+        await grid.fill("#grid-key", keys[0])
+        await grid.keyboard.press("Enter")
+        await grid.wait_for_selector("#grid td.lvl-mastered")
+        await grid.locator("#grid td.lvl-mastered").first.hover()
+        await shoot(grid, "grid-student")
+        await teacher.goto(class_href)
+        await teacher.wait_for_selector("#grid td.share")
+        await teacher.locator("#grid td.share").nth(30).hover()
+        await shoot(teacher, "grid-class")

@@ -29,7 +29,45 @@ async def shoot(page, name: str, size: str) -> None:
     print("wrote", OUT / f"{name}-{size}.png")
 
 
+async def give_class_progress(db, keys: list[str]) -> None:
+    """Practice history for the roster on the multiplication track: stronger on small facts,
+    each student a little different, so the grids show every level."""
+    from sqlalchemy import text
+
+    from persistence.curriculum.catalog import track_id
+    from persistence.curriculum.seed import seed_curriculum
+
+    await seed_curriculum(db)
+    track = track_id("multiplication-12")
+    async with db.sessions() as session, session.begin():
+        facts = (await session.execute(text(
+            "SELECT id, operand1, operand2 FROM questions WHERE track_id = :t AND operation = '×'"),
+            {"t": track})).all()
+        for n, key in enumerate(keys):
+            user = await session.scalar(text("SELECT user_id FROM class_students WHERE student_key = :k"),
+                                        {"k": key})
+            for qid, a, b in facts:
+                hardness = max(a, b) + min(a, b) / 2 + n  # bigger factors are harder
+                if hardness > 14:
+                    continue  # not tried yet
+                total = 10
+                correct = max(4, round(10 - hardness / 2.4))
+                avg_ms = int(900 + hardness * 420)
+                await session.execute(text(
+                    "INSERT INTO question_progress (question_id, user_id, total_attempts, "
+                    "correct_attempts, incorrect_attempts, average_response_time, last_response_time, "
+                    "last_attempt_date) VALUES (:q, :u, :n, :c, :w, :avg, :avg, now())"),
+                    {"q": qid, "u": user, "n": total, "c": correct, "w": total - correct, "avg": avg_ms})
+        # The track the grid opens on: the one the students have started.
+        for key in keys:
+            await session.execute(text(
+                "INSERT INTO user_track_progress (user_id, track_id, is_unlocked, started_date) "
+                "SELECT user_id, :t, true, now() FROM class_students WHERE student_key = :k "
+                "ON CONFLICT DO NOTHING"), {"t": track, "k": key})
+
+
 async def main(only: str | None) -> None:
+    from persistence.database import create_database
     from persistence.migrations import migrate_async
 
     server_url = services.postgres_server_url()
@@ -37,14 +75,17 @@ async def main(only: str | None) -> None:
     db_url = await databases.create_database(server_url, name)
     try:
         await migrate_async(db_url)
+        db = create_database(db_url, pool_size=2)
         async with start_app(db_url, services.redis_url(), name) as base, async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             for size, viewport in SIZES.items():
-                game = Game(browser, base, viewport)
+                game = Game(browser, base, viewport,
+                            progress=lambda keys: give_class_progress(db, keys))
                 await game.run_for_screenshots(lambda page, n, s=size: shoot(page, n, s)
                                                if only in (None, n) else asyncio.sleep(0))
                 await game.close()
             await browser.close()
+        await db.dispose()
     finally:
         await databases.drop_database(server_url, name)
 

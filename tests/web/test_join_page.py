@@ -36,9 +36,15 @@ async def test_join_form_rejects_a_bad_code_and_an_empty_name(open_tab):
     tab.assert_clean()
 
 
+async def hold_the_connection(page) -> None:
+    """Keep /play from connecting, so what /join handed over can be read before any answer."""
+    await page.route("**/socket.io/**", lambda route: route.abort())
+
+
 async def test_join_form_hands_the_choice_to_the_play_page(open_tab):
     tab = await open_tab("/join?code=654321")
     page = tab.page
+    await hold_the_connection(page)
     assert await page.input_value("#code") == "654321"
     # The name field has the focus when the code came in the link (scanned QR code).
     assert await page.evaluate("document.activeElement.id") == "nickname"
@@ -52,6 +58,7 @@ async def test_join_form_hands_the_choice_to_the_play_page(open_tab):
 async def test_student_key_tab_is_reachable_by_keyboard_and_remembers_the_key(open_tab):
     tab = await open_tab("/join?code=111222", viewport=PROJECTOR)
     page = tab.page
+    await hold_the_connection(page)
     await page.focus("#tab-name")
     await page.keyboard.press("ArrowRight")
     assert await page.evaluate("document.activeElement.id") == "tab-key"

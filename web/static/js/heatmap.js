@@ -47,7 +47,7 @@ export class HeatMap {
     const cols = this.axis(facts.map((f) => f.b));
     const op = facts[0]?.op || "";
     // A narrow header column, then squares no wider than a readable size.
-    this.root.style.gridTemplateColumns = `3vw repeat(${cols.length}, minmax(0, 7vw))`;
+    this.root.style.gridTemplateColumns = `calc(3 * var(--u)) repeat(${cols.length}, minmax(0, calc(7 * var(--u))))`;
     const cells = [h("div.hm-head", { role: "columnheader", text: op })];
     for (const b of cols) cells.push(h("div.hm-head", { role: "columnheader", text: String(b) }));
     for (const a of rows) {

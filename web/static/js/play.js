@@ -25,7 +25,8 @@ function setStats({ score, streak, rank } = {}) {
   if (streak !== undefined) me.streak = streak;
   if (rank !== undefined && rank !== null) me.rank = rank;
   $("#score").textContent = String(me.score);
-  $("#streak").textContent = me.streak ? `${me.streak}🔥` : "0";
+  $("#streak").textContent = String(me.streak || 0);
+  $("#streak").classList.toggle("hot", me.streak >= 3);
   $("#rank").textContent = me.rank ? `#${me.rank}` : "–";
 }
 
