@@ -187,11 +187,15 @@ class PracticeSession(Base):
     status: Mapped[str | None] = mapped_column(
         String(20), server_default=text("'active'::character varying"))
     current_question_index: Mapped[int | None] = mapped_column(Integer, server_default=text("0"))
+    # Retention (0007): set once the session's details were trimmed after six months.
+    details_trimmed_at: Mapped[dt.datetime | None] = mapped_column()
 
     __table_args__ = (
         Index("idx_user_sessions", "user_id", "start_time"),
         Index("idx_status", "status"),
         Index("idx_mode", "mode"),
+        Index("idx_sessions_untrimmed", "start_time",
+              postgresql_where=text("details_trimmed_at IS NULL")),
     )
 
 
@@ -452,3 +456,51 @@ class RoomQuestion(Base):
     closes_at: Mapped[dt.datetime | None] = mapped_column()
     closed_at: Mapped[dt.datetime | None] = mapped_column()
 
+
+
+# --- retention tables (sql/schema/0007_retention.sql) -------------------------------------
+
+
+class AnswerAttemptArchive(Base):
+    """answer_attempts rows older than two years: the same columns, plus archived_at."""
+
+    __tablename__ = "answer_attempts_archive"
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    question_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("questions.id"))
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id"))
+    session_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("practice_sessions.id"))
+    user_answer: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    is_correct: Mapped[bool] = mapped_column(Boolean)
+    correct_answer: Mapped[Decimal] = mapped_column(Numeric(10, 2))
+    response_time: Mapped[int] = mapped_column(Integer)
+    timestamp: Mapped[dt.datetime | None] = mapped_column()
+    input_method: Mapped[str] = mapped_column(String(20))
+    raw_input: Mapped[str | None] = mapped_column(Text)
+    attempt_number: Mapped[int] = mapped_column(Integer)
+    hints_used: Mapped[int | None] = mapped_column(Integer)
+    fluency_score: Mapped[Decimal | None] = mapped_column(Numeric(3, 2))
+    confidence_rating: Mapped[int | None] = mapped_column(Integer)
+    attempt_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), unique=True)
+    question_index: Mapped[int | None] = mapped_column(Integer)
+    points: Mapped[int | None] = mapped_column(Integer)
+    archived_at: Mapped[dt.datetime] = mapped_column(server_default=NOW)
+
+    __table_args__ = (
+        Index("idx_attempts_archive_timestamp", "timestamp"),
+        Index("idx_attempts_archive_user", "user_id", "timestamp"),
+    )
+
+
+class LearningEventDailyCount(Base):
+    """What is left of learning events older than 90 days: counts per user, day and type."""
+
+    __tablename__ = "learning_event_daily_counts"
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    date: Mapped[dt.date] = mapped_column(Date, primary_key=True)
+    type: Mapped[str] = mapped_column(String(50), primary_key=True)
+    event_count: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (
+        CheckConstraint("event_count > 0", name="learning_event_daily_counts_event_count_check"),
+    )

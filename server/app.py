@@ -7,7 +7,10 @@ from aiohttp import web
 from server import app_keys
 from server.errors import json_errors
 from server.health import setup_health
+from server.logs import request_ids
+from server.metrics import redis_probe_ctx, setup_metrics
 from server.pages import setup_pages
+from server.readiness import setup_readiness
 from server.resources import database_ctx, redis_ctx
 from server.settings import Settings
 from server.teacher_api import setup_teacher_api
@@ -17,12 +20,16 @@ MAX_HTTP_BODY_BYTES = 64 * 1024
 
 def create_app(settings: Settings | None = None) -> web.Application:
     settings = settings or Settings.from_env()
-    app = web.Application(middlewares=[json_errors], client_max_size=MAX_HTTP_BODY_BYTES)
+    app = web.Application(middlewares=[request_ids, json_errors], client_max_size=MAX_HTTP_BODY_BYTES)
     app[app_keys.SETTINGS] = settings
+    # First, so every part set up after it can report to it.
+    setup_metrics(app)
     # Order matters: Redis, then the database; torn down in reverse.
     app.cleanup_ctx.append(redis_ctx)
     app.cleanup_ctx.append(database_ctx)
+    app.cleanup_ctx.append(redis_probe_ctx)
     setup_health(app)
+    setup_readiness(app)
     setup_teacher_api(app)
     setup_pages(app)
     return app

@@ -6,9 +6,13 @@ from aiohttp import web
 from redis.asyncio import Redis
 
 from persistence.database import Database
+from server.metrics import Metrics
+from server.readiness import Readiness
 from server.settings import Settings
 
 SETTINGS = web.AppKey("settings", Settings)
 DATABASE_URL = web.AppKey("database_url", str)
 DATABASE = web.AppKey("database", Database)
 REDIS = web.AppKey("redis", Redis)
+METRICS = web.AppKey("metrics", Metrics)
+READINESS = web.AppKey("readiness", Readiness)

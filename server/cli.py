@@ -1,4 +1,4 @@
-"""`mathrally serve | migrate` (and `python -m server`, which is `mathrally serve`)."""
+"""`mathrally serve | migrate | retention | backup | restore` (`python -m server` is `serve`)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import asyncio
 import logging
 import sys
 
+from server.logs import configure_logging
 from server.settings import Settings
 
 log = logging.getLogger("mathrally")
@@ -38,20 +39,47 @@ def _migrate(settings: Settings) -> None:
     log.info("database schema is up to date")
 
 
+def _ops_command(name: str):
+    """The operations commands live in server/ops_cli.py; imported only when run."""
+
+    def run(settings: Settings, args: argparse.Namespace) -> int:
+        from server import ops_cli
+
+        return getattr(ops_cli, name)(settings, args)
+
+    def configure(parser: argparse.ArgumentParser) -> None:
+        from server import ops_cli
+
+        getattr(ops_cli, f"configure_{name}")(parser)
+
+    return run, configure
+
+
+# name → (handler, help) or (handler(settings, args) -> exit code, help, configure(parser)).
 COMMANDS = {
     "serve": (_serve, "run the server (HTTP, Socket.IO, the web pages)"),
     "migrate": (_migrate, "apply pending schema migrations (safe to repeat)"),
+    "retention": (*_ops_command("retention"),
+                  "apply the data retention policy (archive, aggregate, trim) in batches"),
+    "backup": (*_ops_command("backup"), "pg_dump the database into a folder, keeping the newest N"),
+    "restore": (*_ops_command("restore"), "pg_restore a backup into an empty (or --wipe'd) database"),
 }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="mathrally", description="Math Rally server")
     sub = parser.add_subparsers(dest="command", required=True)
-    for name, (_, help_text) in COMMANDS.items():
-        sub.add_parser(name, help=help_text)
+    for name, (_handler, *rest) in COMMANDS.items():
+        if len(rest) == 2:  # (handler, configure, help)
+            configure, help_text = rest
+            configure(sub.add_parser(name, help=help_text, description=help_text))
+        else:
+            sub.add_parser(name, help=rest[0])
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    handler, _ = COMMANDS[args.command]
+    configure_logging()
+    handler, *rest = COMMANDS[args.command]
+    if len(rest) == 2:
+        return handler(Settings.from_env(), args)
     handler(Settings.from_env())
     return 0
 

@@ -1,0 +1,24 @@
+"""Retention: the answer-attempt archive, daily learning-event counts, trimmed sessions.
+
+Revision ID: 0007
+Revises: 0002
+"""
+
+from alembic import op
+
+from persistence.migration_helpers import drop_tables, run_sql_file
+
+revision = "0007"
+down_revision = "0002"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    run_sql_file("schema/0007_retention.sql")
+
+
+def downgrade() -> None:
+    op.execute("DROP INDEX IF EXISTS idx_sessions_untrimmed")
+    op.execute("ALTER TABLE practice_sessions DROP COLUMN IF EXISTS details_trimmed_at")
+    drop_tables(("learning_event_daily_counts", "answer_attempts_archive"))

@@ -1,0 +1,1 @@
+"""Tests of deploy/: the configurations the people running the server install."""
