@@ -16,6 +16,7 @@ import segno
 from aiohttp import web
 
 from server import app_keys
+from server.api_preferences import setup_preference_routes
 from server.errors import error_response
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -132,3 +133,5 @@ def setup_pages(app: web.Application) -> None:
     app.router.add_get("/static/{path:.+}", _asset_handler(WEB_DIR / "static"))
     app.router.add_get("/vendor/{path:.+}", _asset_handler(WEB_DIR / "vendor"))
     app.router.add_get("/qr/join.svg", join_qr_svg)
+    # The pages' own API: the signed-in user's display preferences.
+    setup_preference_routes(app)

@@ -80,3 +80,25 @@ async def test_roster_keys_and_printable_cards(open_tab):
     assert await page.is_hidden("header.bar")
     assert await cards.first.is_visible()
     tab.assert_clean()
+
+
+async def test_display_preferences_follow_the_teacher_to_another_device(open_tab):
+    laptop = await open_tab("/teacher")
+    username = await sign_up_teacher(laptop.page, password="s3cret-enough")
+    async with laptop.page.expect_response("**/api/me/preferences") as saved:
+        await laptop.page.select_option("#pref-scheme", "high_contrast")
+    assert (await saved.value).ok
+    async with laptop.page.expect_response("**/api/me/preferences") as saved:
+        await laptop.page.select_option("#pref-size", "large")
+    assert await (await saved.value).json() == {"font_size": "large", "color_scheme": "high_contrast"}
+
+    tablet = await open_tab("/teacher")  # another browser context: nothing on this device yet
+    page = tablet.page
+    assert "scheme-default" in await page.evaluate("document.documentElement.className")
+    await page.fill("#login-username", username)
+    await page.fill("#login-password", "s3cret-enough")
+    await page.keyboard.press("Enter")
+    await expect(page.locator("html")).to_have_class("size-large scheme-high_contrast")
+    await expect(page.locator("#pref-scheme")).to_have_value("high_contrast")
+    laptop.assert_clean()
+    tablet.assert_clean()

@@ -6,7 +6,7 @@
 // Optional: &operation=× &track_id=…
 import { $, $$, h, formatMs } from "./dom.js";
 import { api, teacher } from "./api.js";
-import { mountPrefsControls } from "./prefs.js";
+import { linkPrefsToAccount, mountPrefsControls } from "./prefs.js";
 import { SAVED_KEY } from "./session.js";
 
 mountPrefsControls();
@@ -195,6 +195,7 @@ async function loadTracks() {
 }
 
 async function start() {
+  linkPrefsToAccount(view.token);
   try {
     if (!(await loadTracks())) return;
   } catch (err) {

@@ -3,9 +3,10 @@ import { $, h, formatMs, percent } from "./dom.js";
 import { api, teacher } from "./api.js";
 import { renderLeaders, promptText } from "./board.js";
 import { connect, request, refusalCode, refusalMessage } from "./socket.js";
-import { mountPrefsControls } from "./prefs.js";
+import { linkPrefsToAccount, mountPrefsControls } from "./prefs.js";
 
 mountPrefsControls();
+linkPrefsToAccount(teacher()?.token);
 
 const roomId = decodeURIComponent(location.pathname.split("/").filter(Boolean)[1] || "");
 const state = { phase: "connecting", index: -1, total: null, locked: false, players: [] };

@@ -1,7 +1,10 @@
-// The user's display preferences (users.font_size, users.color_scheme in the schema), kept on
-// this device and applied as classes on <html>. A page that learns the signed-in user's saved
-// preferences from the API calls savePrefs() with them.
+// The user's display preferences (users.font_size, users.color_scheme in the schema), applied
+// as classes on <html>. Kept on this device; for a signed-in user also on their account
+// (GET/PATCH /api/me/preferences), so they follow the user to any device.
+import { api } from "./api.js";
+
 const KEY = "mathrally.prefs";
+let accountToken = null;  // set by linkPrefsToAccount: changes are then saved to the account
 export const FONT_SIZES = ["small", "medium", "large", "x-large"];
 export const COLOR_SCHEMES = ["default", "dark", "high_contrast"];
 const SCHEME_LABELS = { default: "Light", dark: "Dark", high_contrast: "High contrast" };
@@ -45,7 +48,12 @@ function select(id, label, options, labels, value, onChange) {
     opt.selected = o === value;
     sel.append(opt);
   }
-  sel.addEventListener("change", () => onChange(sel.value));
+  sel.addEventListener("change", () => {
+    onChange(sel.value);
+    if (accountToken) {
+      api("PATCH", "/api/me/preferences", loadPrefs(), { token: accountToken }).catch(() => {});
+    }
+  });
   wrap.append(lab, " ", sel);
   return wrap;
 }
@@ -61,6 +69,22 @@ export function mountPrefsControls() {
       select("pref-scheme", "Colours", COLOR_SCHEMES, SCHEME_LABELS, prefs.color_scheme,
         (v) => savePrefs({ color_scheme: v })),
     );
+  }
+}
+
+/** Uses (and from now on saves to) the signed-in user's stored preferences. */
+export async function linkPrefsToAccount(token) {
+  if (!token) return;
+  accountToken = token;
+  try {
+    const stored = await api("GET", "/api/me/preferences", undefined, { token });
+    const prefs = savePrefs(stored);
+    for (const [id, value] of [["pref-size", prefs.font_size], ["pref-scheme", prefs.color_scheme]]) {
+      const sel = document.getElementById(id);
+      if (sel) sel.value = value;
+    }
+  } catch {
+    accountToken = null;  // an expired token: the page that owns it will ask to sign in
   }
 }
 

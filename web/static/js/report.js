@@ -1,9 +1,10 @@
 // /report/{room_id}: per student and per question, with the CSV the server makes.
 import { $, h, formatMs } from "./dom.js";
 import { api, teacher } from "./api.js";
-import { mountPrefsControls } from "./prefs.js";
+import { linkPrefsToAccount, mountPrefsControls } from "./prefs.js";
 
 mountPrefsControls();
+linkPrefsToAccount(teacher()?.token);
 
 const roomId = decodeURIComponent(location.pathname.split("/").filter(Boolean)[1] || "");
 

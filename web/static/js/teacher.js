@@ -1,7 +1,7 @@
 // /teacher: sign up, sign in, create a game, the games list, and class rosters with keys.
 import { $, $$, h, showView } from "./dom.js";
 import { api, ApiError, setTeacher, teacher } from "./api.js";
-import { mountPrefsControls } from "./prefs.js";
+import { linkPrefsToAccount, mountPrefsControls } from "./prefs.js";
 import { classIdOf, loadClasses, loadRoster, addStudents } from "./classes.js";
 
 mountPrefsControls();
@@ -86,6 +86,7 @@ function signedIn() {
   $("#who").hidden = false;
   $("#sign-out").hidden = false;
   showView("signed-in");
+  linkPrefsToAccount(t.token);
   refreshRooms();
   refreshClasses();
 }
