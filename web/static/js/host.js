@@ -93,6 +93,7 @@ function onClosed(c) {
 
 function onState(s) {
   state.phase = s.phase;
+  if (typeof s.locked === "boolean") state.locked = s.locked;
   state.index = s.index ?? state.index;
   state.total = s.total ?? state.total;
   if (s.question) {
