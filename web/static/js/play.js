@@ -236,7 +236,13 @@ function onConnectError(err) {
     stop("Game over", "This game has finished.");
     return;
   }
-  location.replace(`/join?code=${encodeURIComponent(roomCode)}&error=${encodeURIComponent(code)}`);
+  if (code === "kicked") {
+    stop("Removed from the game", refusalMessage(code));
+    return;
+  }
+  // A student key the server does not know is "unauthorized" on /play.
+  const reason = code === "unauthorized" && join?.student_key ? "student_key" : code;
+  location.replace(`/join?code=${encodeURIComponent(roomCode)}&error=${encodeURIComponent(reason)}`);
 }
 
 // ---- wiring --------------------------------------------------------------------------------

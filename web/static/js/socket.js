@@ -34,6 +34,9 @@ const REFUSALS = {
   rate_limited: "Too many tries. Wait a few seconds and try again.",
   unauthorized: "Please sign in again.",
   forbidden: "You are not allowed to open this game.",
+  kicked: "The teacher removed you from this game.",
+  invalid_payload: "Something was missing. Please try again.",
+  student_key: "That student key is not in this teacher's classes. Check your card.",
 };
 
 /** The refusal code of a connect_error, or null when it is a network problem (retry). */
