@@ -63,8 +63,11 @@ class Tab:
 
 
 @pytest.fixture
-async def open_tab(browser, live_server):
-    """open_tab(path, viewport=PHONE) → a Tab in its own browser context (own storage)."""
+async def open_tab(browser, live_server, redis):
+    """open_tab(path, viewport=PHONE) → a Tab in its own browser context (own storage).
+
+    Depends on `redis` so what the app counted in Redis during the test (sign-up and login
+    limits per address: every tab comes from 127.0.0.1) is deleted after it."""
     contexts = []
 
     async def _open(path: str = "/", viewport: dict | None = None, **context_args) -> Tab:
