@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import (
     ARRAY,
     CHAR,
+    BigInteger,
     Boolean,
     CheckConstraint,
     Date,
@@ -189,6 +190,8 @@ class PracticeSession(Base):
     current_question_index: Mapped[int | None] = mapped_column(Integer, server_default=text("0"))
     # Retention (0007): set once the session's details were trimmed after six months.
     details_trimmed_at: Mapped[dt.datetime | None] = mapped_column()
+    # Migration 0003: the exact millisecond sum behind the rounded averages.
+    total_response_time: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
 
     __table_args__ = (
         Index("idx_user_sessions", "user_id", "start_time"),
@@ -253,6 +256,8 @@ class QuestionProgress(Base):
     review_interval: Mapped[int | None] = mapped_column(Integer)
     ease_factor: Mapped[Decimal | None] = mapped_column(
         Numeric(3, 2), server_default=text("2.50"))
+    # Migration 0003: the exact millisecond sum behind the rounded averages.
+    total_response_time: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
 
     __table_args__ = (
         UniqueConstraint("question_id", "user_id"),
@@ -285,6 +290,12 @@ class UserStatistics(Base):
     current_level: Mapped[int | None] = mapped_column(Integer, server_default=text("1"))
     experience_points: Mapped[int | None] = mapped_column(Integer, server_default=text("0"))
     updated_at: Mapped[dt.datetime | None] = mapped_column(server_default=NOW)
+    # Migration 0003: exact totals and the anchor of the day streak and period counters.
+    total_response_time: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    last_practice_date: Mapped[dt.date | None] = mapped_column(Date)
+    daily_practice_ms: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    weekly_practice_ms: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    monthly_practice_ms: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
 
     __table_args__ = (
         Index("idx_leaderboard", text("total_mastered_facts DESC"), text("overall_accuracy DESC")),
@@ -326,6 +337,8 @@ class DailyPracticeSummary(Base):
     time_by_mode: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     daily_goal_met: Mapped[bool | None] = mapped_column(Boolean, server_default=text("false"))
     current_streak: Mapped[int | None] = mapped_column(Integer, server_default=text("0"))
+    # Migration 0003: the exact millisecond sum behind the rounded averages.
+    total_response_time: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
 
     __table_args__ = (
         UniqueConstraint("user_id", "date"),

@@ -11,7 +11,7 @@ from server.logs import request_ids
 from server.metrics import redis_probe_ctx, setup_metrics
 from server.pages import setup_pages
 from server.readiness import setup_readiness
-from server.resources import database_ctx, redis_ctx
+from server.resources import answer_writer_ctx, database_ctx, redis_ctx
 from server.settings import Settings
 from server.teacher_api import setup_teacher_api
 
@@ -24,10 +24,11 @@ def create_app(settings: Settings | None = None) -> web.Application:
     app[app_keys.SETTINGS] = settings
     # First, so every part set up after it can report to it.
     setup_metrics(app)
-    # Order matters: Redis, then the database; torn down in reverse.
+    # Order matters: Redis, then the database, then the answer writer; torn down in reverse.
     app.cleanup_ctx.append(redis_ctx)
     app.cleanup_ctx.append(database_ctx)
     app.cleanup_ctx.append(redis_probe_ctx)
+    app.cleanup_ctx.append(answer_writer_ctx)
     setup_health(app)
     setup_readiness(app)
     setup_teacher_api(app)

@@ -6,6 +6,7 @@ from aiohttp import web
 from redis.asyncio import Redis
 
 from persistence.database import Database
+from persistence.group_commit import GroupCommitWriter
 from server.metrics import Metrics
 from server.readiness import Readiness
 from server.settings import Settings
@@ -14,5 +15,6 @@ SETTINGS = web.AppKey("settings", Settings)
 DATABASE_URL = web.AppKey("database_url", str)
 DATABASE = web.AppKey("database", Database)
 REDIS = web.AppKey("redis", Redis)
+ANSWER_WRITER = web.AppKey("answer_writer", GroupCommitWriter)
 METRICS = web.AppKey("metrics", Metrics)
 READINESS = web.AppKey("readiness", Readiness)

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from persistence.database import create_database
 from persistence.embedded import start_embedded_postgres
+from persistence.group_commit import GroupCommitWriter
 from persistence.migrations import migrate_async
 from persistence.redis_client import create_redis
 from server import app_keys
@@ -48,3 +49,14 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
     app[app_keys.DATABASE] = database
     yield
     await database.dispose()
+
+
+async def answer_writer_ctx(app: web.Application) -> AsyncIterator[None]:
+    """The group-commit writer of answers; stopping it commits what was already submitted."""
+    settings = app[app_keys.SETTINGS]
+    writer = GroupCommitWriter(app[app_keys.DATABASE], max_batch=settings.batch_max_attempts,
+                               window_ms=settings.batch_window_ms)
+    await writer.start()
+    app[app_keys.ANSWER_WRITER] = writer
+    yield
+    await writer.stop()

@@ -1,7 +1,7 @@
 """Retention: the answer-attempt archive, daily learning-event counts, trimmed sessions.
 
 Revision ID: 0007
-Revises: 0002
+Revises: 0003
 """
 
 from alembic import op
@@ -9,7 +9,7 @@ from alembic import op
 from persistence.migration_helpers import drop_tables, run_sql_file
 
 revision = "0007"
-down_revision = "0002"
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,297 @@
+"""Answer flow throughput: the group-commit writer against one transaction per attempt.
+
+    python -m bench.flow [--attempts 20000] [--users 2000] [--rounds 3] [--per-attempt-seconds 5]
+
+Both modes run the same five steps (persistence/flow_batch.py) on the same attempts, each
+round on a fresh copy of the same seeded database (CREATE DATABASE … TEMPLATE), on the local
+PostgreSQL (BENCH_DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/postgres, else
+the embedded one). Every attempt is durable when counted: synchronous_commit is reported.
+
+  batched      one task per student submitting its attempts one after another through a
+               GroupCommitWriter (the server's settings: 500 attempts / 4 ms, 2 in flight)
+  per-attempt  16 workers, each with its own connection, one transaction per attempt, through
+               the same attempts in the same order for a fixed time (it is the slow one)
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import os
+import random
+import socket
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from decimal import Decimal
+from pathlib import Path
+
+import asyncpg
+
+from persistence.answer_flow import AttemptIn
+from persistence.database import create_database
+from persistence.flow_batch import QuestionCatalog, commit_batch
+from persistence.group_commit import GroupCommitWriter
+from persistence.migrations import migrate_async
+from persistence.urls import with_database
+from server.settings import Settings
+
+LOCAL = "postgresql://postgres@127.0.0.1:5432/postgres"
+PER_ATTEMPT_CONNECTIONS = 16
+FACTS = 12  # a 12 × 12 multiplication track: 144 facts
+
+
+def _proc_cpu_seconds(pid: int) -> float | None:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class CpuMeter:
+    """CPU seconds used by this process and by the PostgreSQL backends serving the benched
+    database (when PostgreSQL runs on this machine and /proc shows its processes): unlike
+    wall time, CPU per attempt barely depends on what else the shared machine is doing."""
+
+    def __init__(self, server: str, database: str) -> None:
+        self._server, self._database = server, database
+        self._backends: dict[int, float] = {}
+
+    async def _pids(self) -> list[int]:
+        conn = await asyncpg.connect(self._server)
+        try:
+            rows = await conn.fetch("SELECT pid FROM pg_stat_activity WHERE datname = $1",
+                                    self._database)
+        finally:
+            await conn.close()
+        return [r["pid"] for r in rows]
+
+    async def start(self) -> None:
+        self._python = time.process_time()
+        for pid in await self._pids():
+            cpu = _proc_cpu_seconds(pid)
+            if cpu is not None:
+                self._backends[pid] = cpu
+
+    async def stop(self) -> tuple[float, float | None]:
+        """(Python CPU s, PostgreSQL CPU s or None when it cannot be seen)."""
+        python = time.process_time() - self._python
+        total, seen = 0.0, False
+        for pid in await self._pids():
+            cpu = _proc_cpu_seconds(pid)
+            if cpu is not None:
+                total += cpu - self._backends.get(pid, 0.0)
+                seen = True
+        return python, total if seen else None
+
+
+def load_average() -> str:
+    """The machine is shared: the load next to a figure says how much of it we had."""
+    return " ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def server_url() -> str:
+    if os.environ.get("BENCH_DATABASE_URL"):
+        return os.environ["BENCH_DATABASE_URL"]
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=0.5):
+            return LOCAL
+    except OSError:
+        from persistence.embedded import start_embedded_postgres
+
+        return start_embedded_postgres(Path(tempfile.gettempdir()) / "mathrally-bench-embedded")
+
+
+async def seed(url: str, users: int) -> tuple[list[tuple[uuid.UUID, uuid.UUID]], list[tuple]]:
+    """Students with one practice session each, and a 12 × 12 track. Returns
+    [(user_id, session_id)] and [(question_id, correct_answer)]."""
+    conn = await asyncpg.connect(url)
+    try:
+        track = await conn.fetchval(
+            "INSERT INTO learning_tracks (name, difficulty, total_questions, operations) "
+            "VALUES ('bench ×', 'easy', $1, ARRAY['×']) RETURNING id", FACTS * FACTS)
+        facts = await conn.fetch(
+            "INSERT INTO questions (operand1, operand2, operation, correct_answer, difficulty, "
+            "category, track_id, sequence_number) "
+            "SELECT a, b, '×', a * b, 'easy', 'bench', $1, (a - 1) * $2 + b "
+            "FROM generate_series(1, $2) a, generate_series(1, $2) b RETURNING id, correct_answer",
+            track, FACTS)
+        students = await conn.fetch(
+            "INSERT INTO users (username) SELECT 'bench-' || i FROM generate_series(1, $1) i "
+            "RETURNING id", users)
+        pairs = []
+        for row in students:
+            session = await conn.fetchval(
+                "INSERT INTO practice_sessions (user_id, mode, config) "
+                "VALUES ($1, 'practice', '{}') RETURNING id", row["id"])
+            pairs.append((row["id"], session))
+        return pairs, [(f["id"], f["correct_answer"]) for f in facts]
+    finally:
+        await conn.close()
+
+
+def workload(students, facts, attempts: int, seed_value: int = 7) -> list[AttemptIn]:
+    """Attempts in time order: each student answers random facts, 85 % correctly."""
+    rng = random.Random(seed_value)
+    start = dt.datetime(2026, 3, 2, 9, 0)
+    out = []
+    for i in range(attempts):
+        user, session = students[i % len(students)]
+        question, answer = facts[rng.randrange(len(facts))]
+        given = answer if rng.random() < 0.85 else answer + 1
+        out.append(AttemptIn(
+            attempt_id=uuid.uuid4(), user_id=user, session_id=session, question_id=question,
+            raw_input=str(given), user_answer=Decimal(given), correct_answer=answer,
+            response_time_ms=rng.randint(600, 9000),
+            answered_at=start + dt.timedelta(milliseconds=50 * i)))
+    return out
+
+
+async def run_batched(url: str, attempts: list[AttemptIn], meter: CpuMeter):
+    settings = Settings()
+    database = create_database(url, pool_size=4)
+    writer = GroupCommitWriter(database, max_batch=settings.batch_max_attempts,
+                               window_ms=settings.batch_window_ms)
+    by_user: dict[uuid.UUID, list[AttemptIn]] = {}
+    for a in attempts:
+        by_user.setdefault(a.user_id, []).append(a)
+
+    async def student(own: list[AttemptIn]) -> None:
+        for a in own:
+            await writer.submit(a)
+
+    await writer.start()
+    async with database.engine.connect() as warm:   # open the writer's connections first
+        await warm.exec_driver_sql("SELECT 1")
+    await meter.start()
+    began = time.perf_counter()
+    await asyncio.gather(*(student(own) for own in by_user.values()))
+    elapsed = time.perf_counter() - began
+    cpu = await meter.stop()
+    await writer.stop()
+    await database.dispose()
+    return len(attempts) / elapsed, len(attempts), cpu
+
+
+async def run_per_attempt(url: str, attempts: list[AttemptIn], budget_s: float,
+                          meter: CpuMeter):
+    """Works through the same attempts in order until `budget_s` has passed (it is ~10× slower;
+    a time budget keeps the run bounded), and returns committed attempts per second."""
+    catalog = QuestionCatalog()
+    connections = [await asyncpg.connect(url) for _ in range(PER_ATTEMPT_CONNECTIONS)]
+    queue = iter(attempts)
+    done = 0
+    await meter.start()
+    began = time.perf_counter()
+    deadline = began + budget_s
+
+    async def worker(conn: asyncpg.Connection) -> None:
+        nonlocal done
+        for a in queue:
+            await commit_batch(conn, [a], catalog)
+            done += 1
+            if time.perf_counter() > deadline:
+                return
+
+    await asyncio.gather(*(worker(c) for c in connections))
+    elapsed = time.perf_counter() - began
+    cpu = await meter.stop()
+    for c in connections:
+        await c.close()
+    return done / elapsed, done, cpu
+
+
+async def copy_database(server: str, template: str) -> tuple[str, str]:
+    name = f"bench_flow_{uuid.uuid4().hex[:10]}"
+    conn = await asyncpg.connect(server)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    finally:
+        await conn.close()
+    return name, with_database(server, name)
+
+
+async def drop(server: str, name: str) -> None:
+    conn = await asyncpg.connect(server)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+async def main(args: argparse.Namespace) -> None:
+    server = server_url()
+    template = f"bench_flow_template_{uuid.uuid4().hex[:8]}"
+    conn = await asyncpg.connect(server)
+    await conn.execute(f'CREATE DATABASE "{template}"')
+    durability = {k: await conn.fetchval(f"SHOW {k}") for k in ("synchronous_commit", "fsync")}
+    version = await conn.fetchval("SHOW server_version")
+    await conn.close()
+    try:
+        template_url = with_database(server, template)
+        await migrate_async(template_url)
+        students, facts = await seed(template_url, args.users)
+        attempts = workload(students, facts, args.attempts)
+        print(f"PostgreSQL {version}, {durability}; {args.attempts} attempts by {args.users} "
+              f"students on {len(facts)} facts; {args.rounds} rounds; Python {sys.version.split()[0]}"
+              f", loop {type(asyncio.get_running_loop()).__module__}; {os.cpu_count()} CPUs, load "
+              f"average {load_average()}")
+        results: dict[str, list[float]] = {"batched": [], "per-attempt": []}
+        cpu_us: dict[str, list[tuple[float, float | None]]] = {"batched": [], "per-attempt": []}
+        for round_number in range(1, args.rounds + 1):
+            for mode in ("batched", "per-attempt"):
+                name, url = await copy_database(server, template)
+                meter = CpuMeter(server, name)
+                try:
+                    if mode == "batched":
+                        rate, count, (py, pg) = await run_batched(url, attempts, meter)
+                    else:
+                        rate, count, (py, pg) = await run_per_attempt(
+                            url, attempts, args.per_attempt_seconds, meter)
+                finally:
+                    await drop(server, name)
+                results[mode].append(rate)
+                cpu_us[mode].append((py / count * 1e6, pg / count * 1e6 if pg is not None else None))
+                pg_text = f"{pg / count * 1e6:5.0f}" if pg is not None else "    ?"
+                print(f"  round {round_number} {mode:12s} {rate:10,.0f} attempts/s   CPU per "
+                      f"attempt: Python {py / count * 1e6:5.0f} µs, PostgreSQL {pg_text} µs",
+                      flush=True)
+        batched = statistics.median(results["batched"])
+        single = statistics.median(results["per-attempt"])
+        print(f"median batched:     {batched:10,.0f} attempts/s")
+        print(f"median per-attempt: {single:10,.0f} attempts/s ({PER_ATTEMPT_CONNECTIONS} connections)")
+        print(f"ratio:              {batched / single:10.1f}×")
+        py_us = statistics.median(c[0] for c in cpu_us["batched"])
+        pg_seen = [c[1] for c in cpu_us["batched"] if c[1] is not None]
+        if pg_seen:
+            pg_us = statistics.median(pg_seen)
+            print(f"batched CPU per attempt (median): Python {py_us:.0f} µs + PostgreSQL "
+                  f"{pg_us:.0f} µs; on {os.cpu_count()} idle CPUs that bounds it near "
+                  f"{os.cpu_count() * 1e6 / (py_us + pg_us):,.0f} attempts/s")
+        print(f"load average (1, 5, 15 min) at the end: {load_average()}")
+    finally:
+        await drop(server, template)
+
+
+def cli() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--attempts", type=int, default=20000)
+    parser.add_argument("--users", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--per-attempt-seconds", type=float, default=5.0)
+    args = parser.parse_args()
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main(args))
+    else:
+        uvloop.run(main(args))
+
+
+if __name__ == "__main__":
+    cli()

@@ -1,0 +1,373 @@
+"""One batch of attempts through the five steps of the answer flow, in one transaction.
+
+`commit_batch` locks the batch's users, reads the current rows, applies the attempts one by
+one in order with the pure rules of persistence/flow_rules.py, and writes the final states
+back with one set-based statement per table (sql/answer_flow/*.sql). It returns, per
+attempt and in order, an AttemptOutcome or the AttemptRejected that explains why it was not
+stored; a rejected attempt changes nothing. It raises only when the transaction failed, in
+which case nothing of the batch was stored.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections.abc import Sequence
+from decimal import Decimal
+from functools import cache
+
+import asyncpg
+
+from persistence.answer_flow import AttemptIn, AttemptOutcome, AttemptRejected
+from persistence.flow_rules import (
+    FLUENCY_LEVELS,
+    Applied,
+    DayState,
+    FactState,
+    OperationTotals,
+    SessionState,
+    UserState,
+    apply_attempt,
+    level_for,
+    percentage,
+    rounded_average,
+)
+from persistence.ids import time_ordered_uuid
+from persistence.pg_arrays import array_literal, column_literals
+from sql import read_sql
+
+Result = AttemptOutcome | AttemptRejected
+QUESTION_CACHE_LIMIT = 200_000
+
+
+@cache
+def statement(name: str) -> str:
+    return read_sql(f"answer_flow/{name}.sql")
+
+
+class QuestionCatalog:
+    """question_id → operation. Facts are immutable once created, so they are cached."""
+
+    def __init__(self) -> None:
+        self._operations: dict[uuid.UUID, str] = {}
+
+    async def operations(self, conn: asyncpg.Connection,
+                         ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+        known = self._operations
+        missing = [qid for qid in ids if qid not in known]
+        if missing:
+            if len(known) + len(missing) > QUESTION_CACHE_LIMIT:
+                known.clear()
+            for row in await conn.fetch(statement("select_questions"), _ids(missing)):
+                known[row["id"]] = row["operation"]
+        return known
+
+
+# ---- rows → states -----------------------------------------------------------------------
+
+def _user_state(row: asyncpg.Record) -> UserState:
+    levels = dict.fromkeys(FLUENCY_LEVELS, 0)
+    if row["facts_by_fluency_level"]:
+        levels.update(json.loads(row["facts_by_fluency_level"]))
+    operations = {}
+    if row["performance_by_operation"]:
+        for op, t in json.loads(row["performance_by_operation"]).items():
+            operations[op] = OperationTotals(t["attempts"], t["correct"], t["total_response_time"])
+    return UserState(
+        daily_goal_minutes=row["daily_goal_minutes"],
+        total_questions_answered=row["total_questions_answered"] or 0,
+        total_correct_answers=row["total_correct_answers"] or 0,
+        total_response_time=row["total_response_time"],
+        last_practice_date=row["last_practice_date"],
+        current_streak=row["current_streak"] or 0,
+        longest_streak=row["longest_streak"] or 0,
+        daily_practice_ms=row["daily_practice_ms"],
+        weekly_practice_ms=row["weekly_practice_ms"],
+        monthly_practice_ms=row["monthly_practice_ms"],
+        facts_by_fluency_level=levels,
+        performance_by_operation=operations,
+        achievements_unlocked=list(row["achievements_unlocked"] or ()),
+        experience_points=row["experience_points"] or 0,
+    )
+
+
+def _fact_state(row: asyncpg.Record) -> FactState:
+    return FactState(
+        total_attempts=row["total_attempts"] or 0,
+        correct_attempts=row["correct_attempts"] or 0,
+        incorrect_attempts=row["incorrect_attempts"] or 0,
+        total_response_time=row["total_response_time"],
+        best_response_time=row["best_response_time"],
+        last_response_time=row["last_response_time"],
+        first_attempt_date=row["first_attempt_date"],
+        last_attempt_date=row["last_attempt_date"],
+        mastery=row["mastery"] if row["mastery"] is not None else Decimal("0.00"),
+        fluency_level=row["fluency_level"] or "not_started",
+        current_streak=row["current_streak"] or 0,
+        best_streak=row["best_streak"] or 0,
+        recent_attempts=json.loads(row["recent_attempts"]) if row["recent_attempts"] else [],
+        next_review_date=row["next_review_date"],
+        review_interval=row["review_interval"],
+        ease_factor=row["ease_factor"] if row["ease_factor"] is not None else Decimal("2.50"),
+    )
+
+
+def _day_state(row: asyncpg.Record) -> DayState:
+    return DayState(
+        questions_answered=row["questions_answered"] or 0,
+        correct_answers=row["correct_answers"] or 0,
+        total_response_time=row["total_response_time"],
+        facts_reviewed=row["facts_reviewed"] or 0,
+        new_facts_learned=row["new_facts_learned"] or 0,
+        facts_mastered=row["facts_mastered"] or 0,
+        sessions=row["sessions"] or 0,
+        time_by_mode=json.loads(row["time_by_mode"]) if row["time_by_mode"] else {},
+        current_streak=row["current_streak"] or 0,
+    )
+
+
+def _session_state(row: asyncpg.Record) -> SessionState:
+    return SessionState(
+        user_id=row["user_id"], mode=row["mode"],
+        questions_answered=row["questions_answered"] or 0,
+        correct_answers=row["correct_answers"] or 0,
+        total_response_time=row["total_response_time"],
+        mastery_gained=row["mastery_gained"] if row["mastery_gained"] is not None else Decimal(0),
+        new_mastered_facts=list(row["new_mastered_facts"] or ()),
+    )
+
+
+# ---- the batch ---------------------------------------------------------------------------
+
+class _Batch:
+    """The states a batch reads, changes and writes back."""
+
+    def __init__(self) -> None:
+        self.users: dict[uuid.UUID, UserState] = {}
+        self.sessions: dict[uuid.UUID, SessionState] = {}
+        self.operations: dict[uuid.UUID, str] = {}
+        self.stored: dict[uuid.UUID, asyncpg.Record] = {}
+        self.facts: dict[tuple[uuid.UUID, uuid.UUID], FactState] = {}
+        self.days: dict[tuple[uuid.UUID, dt.date], DayState] = {}
+        self.touched_sessions: set[uuid.UUID] = set()
+
+    def rejection(self, a: AttemptIn) -> AttemptRejected | None:
+        if a.user_id not in self.users:
+            return AttemptRejected("unknown_user", "no such user")
+        if a.question_id not in self.operations:
+            return AttemptRejected("unknown_question", "no such question")
+        session = self.sessions.get(a.session_id)
+        if session is None:
+            return AttemptRejected("unknown_session", "no such practice session")
+        if session.user_id != a.user_id:
+            return AttemptRejected("session_mismatch", "the session belongs to another user")
+        return None
+
+
+def _conflict() -> AttemptRejected:
+    return AttemptRejected("attempt_id_conflict", "this attempt_id is already used by another user")
+
+
+async def _load(conn: asyncpg.Connection, attempts: Sequence[AttemptIn],
+                catalog: QuestionCatalog) -> _Batch:
+    batch = _Batch()
+    user_ids = sorted({a.user_id for a in attempts})
+    locked = await conn.fetch(statement("lock_users"), _ids(user_ids))
+    if len(locked) < len(user_ids):   # first attempts: create their rows, then lock those
+        seen = {row["user_id"] for row in locked}
+        missing = [u for u in user_ids if u not in seen]
+        await conn.execute(statement("create_user_statistics"), _ids(missing))
+        locked += await conn.fetch(statement("lock_users"), _ids(missing))
+    for row in locked:
+        batch.users[row["user_id"]] = _user_state(row)
+    for row in await conn.fetch(statement("select_sessions"), _ids({a.session_id for a in attempts})):
+        batch.sessions[row["id"]] = _session_state(row)
+    batch.operations = await catalog.operations(conn, {a.question_id for a in attempts})
+    for row in await conn.fetch(statement("select_stored_attempts"),
+                                _ids(a.attempt_id for a in attempts)):
+        batch.stored[row["attempt_id"]] = row
+    fact_keys = list({(a.user_id, a.question_id) for a in attempts})
+    for row in await conn.fetch(statement("select_question_progress"),
+                                *column_literals(fact_keys, "vv")):
+        batch.facts[(row["user_id"], row["question_id"])] = _fact_state(row)
+    day_keys = list({(a.user_id, a.answered_at.date()) for a in attempts})
+    for row in await conn.fetch(statement("select_daily_summaries"),
+                                *column_literals(day_keys, "vd")):
+        batch.days[(row["user_id"], row["date"])] = _day_state(row)
+    return batch
+
+
+def _stored_outcome(row: asyncpg.Record, fact: FactState | None) -> AttemptOutcome:
+    return AttemptOutcome(
+        attempt_id=row["attempt_id"], answer_id=row["id"], is_correct=row["is_correct"],
+        correct_answer=row["correct_answer"], response_time_ms=row["response_time"],
+        points=row["points"], duplicate=True,
+        mastery=fact.mastery if fact else Decimal("0.00"),
+        fluency_level=fact.fluency_level if fact else "not_started")
+
+
+async def commit_batch(conn: asyncpg.Connection, attempts: Sequence[AttemptIn],
+                       catalog: QuestionCatalog) -> list[Result]:
+    """Stores `attempts` in one transaction; see the module docstring."""
+    async with conn.transaction():
+        batch = await _load(conn, attempts, catalog)
+        results: list[Result] = []
+        applied: list[tuple[AttemptIn, uuid.UUID, Applied]] = []
+        first_seen: dict[uuid.UUID, int] = {}   # attempt_id → index of its first result
+        for a in attempts:
+            earlier = first_seen.get(a.attempt_id)
+            if earlier is not None:
+                results.append(_repeat(attempts[earlier], results[earlier], a))
+                continue
+            first_seen[a.attempt_id] = len(results)
+            stored = batch.stored.get(a.attempt_id)
+            if stored is not None:
+                same_user = stored["user_id"] == a.user_id
+                fact = batch.facts.get((a.user_id, stored["question_id"]))
+                results.append(_stored_outcome(stored, fact) if same_user else _conflict())
+                continue
+            rejected = batch.rejection(a)
+            if rejected is not None:
+                results.append(rejected)
+                continue
+            fact_key, day_key = (a.user_id, a.question_id), (a.user_id, a.answered_at.date())
+            fact = batch.facts.get(fact_key)
+            if fact is None:
+                fact = batch.facts[fact_key] = FactState()
+            day = batch.days.get(day_key)
+            if day is None:
+                day = batch.days[day_key] = DayState()
+            batch.touched_sessions.add(a.session_id)
+            done = apply_attempt(a, operation=batch.operations[a.question_id], fact=fact,
+                                 user=batch.users[a.user_id], day=day,
+                                 session=batch.sessions[a.session_id])
+            answer_id = time_ordered_uuid()
+            applied.append((a, answer_id, done))
+            results.append(AttemptOutcome(
+                attempt_id=a.attempt_id, answer_id=answer_id, is_correct=done.is_correct,
+                correct_answer=a.correct_answer, response_time_ms=a.response_time_ms,
+                points=a.points, duplicate=False, mastery=done.mastery,
+                fluency_level=done.fluency_level))
+        if applied:
+            await _write(conn, batch, applied)
+    return results
+
+
+def _repeat(first: AttemptIn, first_result: Result, again: AttemptIn) -> Result:
+    """The same attempt_id twice in one batch: the second is a retry of the first."""
+    if first.user_id != again.user_id:
+        return _conflict()
+    if isinstance(first_result, AttemptRejected):
+        return first_result
+    return AttemptOutcome(
+        attempt_id=first_result.attempt_id, answer_id=first_result.answer_id,
+        is_correct=first_result.is_correct, correct_answer=first_result.correct_answer,
+        response_time_ms=first_result.response_time_ms, points=first_result.points,
+        duplicate=True, mastery=first_result.mastery, fluency_level=first_result.fluency_level)
+
+
+# ---- states → rows -----------------------------------------------------------------------
+
+async def _write(conn: asyncpg.Connection, batch: _Batch,
+                 applied: list[tuple[AttemptIn, uuid.UUID, Applied]]) -> None:
+    await conn.execute(statement("insert_answer_attempts"), *_attempt_columns(applied))
+    fact_keys = {(a.user_id, a.question_id) for a, _, _ in applied}
+    await conn.execute(statement("upsert_question_progress"), *_fact_columns(batch, fact_keys))
+    user_ids = sorted({a.user_id for a, _, _ in applied})
+    await conn.execute(statement("update_user_statistics"), *_user_columns(batch, user_ids))
+    day_keys = {(a.user_id, a.answered_at.date()) for a, _, _ in applied}
+    await conn.execute(statement("upsert_daily_summaries"), *_day_columns(batch, day_keys))
+    await conn.execute(statement("insert_learning_events"), *_event_columns(applied))
+    await conn.execute(statement("update_practice_sessions"), *_session_columns(batch))
+
+
+def _text_array(items: list[str]) -> str:
+    """A text[] literal; the items (achievement names, UUIDs) need no quoting."""
+    return "{" + ",".join(items) + "}"
+
+
+def _ids(ids) -> str:
+    return array_literal(ids, "v")
+
+
+def _attempt_columns(applied: list[tuple[AttemptIn, uuid.UUID, Applied]]) -> list[list]:
+    return column_literals([
+        (answer_id, a.attempt_id, a.question_id, a.user_id, a.session_id, a.user_answer,
+         done.is_correct, a.correct_answer, a.response_time_ms, a.answered_at, a.input_method,
+         a.raw_input, done.attempt_number, a.hints_used, done.fluency_score,
+         a.confidence_rating, a.question_index, a.points)
+        for a, answer_id, done in applied], "vvvvvvbvvdttvvvvvv")
+
+
+def _fact_columns(batch: _Batch, keys: set[tuple[uuid.UUID, uuid.UUID]]) -> list[list]:
+    rows = []
+    for user_id, question_id in keys:
+        f = batch.facts[(user_id, question_id)]
+        rows.append((time_ordered_uuid(), user_id, question_id, f.total_attempts, f.correct_attempts,
+                     f.incorrect_attempts, f.total_response_time, f.average_response_time,
+                     f.best_response_time, f.last_response_time, f.first_attempt_date,
+                     f.last_attempt_date, f.current_streak, f.best_streak,
+                     json.dumps(f.recent_attempts), f.next_review_date, f.review_interval,
+                     f.ease_factor))
+    return column_literals(rows, "vvvvvvvvvvddvvtdvv")
+
+
+def _user_columns(batch: _Batch, user_ids: list[uuid.UUID]) -> list[list]:
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    rows = []
+    for user_id in user_ids:
+        u = batch.users[user_id]
+        rows.append((
+            user_id, u.total_response_time // 60000, u.daily_practice_ms // 60000,
+            u.weekly_practice_ms // 60000, u.monthly_practice_ms // 60000, u.current_streak,
+            u.longest_streak, u.total_questions_answered, u.total_correct_answers,
+            percentage(u.total_correct_answers, u.total_questions_answered) or Decimal("0.00"),
+            rounded_average(u.total_response_time, u.total_questions_answered) or 0,
+            u.total_mastered_facts, json.dumps(u.facts_by_fluency_level),
+            json.dumps({op: t.as_json() for op, t in u.performance_by_operation.items()}),
+            _text_array(u.achievements_unlocked), level_for(u.experience_points),
+            u.experience_points, u.total_response_time, u.last_practice_date,
+            u.daily_practice_ms, u.weekly_practice_ms, u.monthly_practice_ms, now))
+    return column_literals(rows, "vvvvvvvvvvvvtttvvvdvvvd")
+
+
+def _day_columns(batch: _Batch, keys: set[tuple[uuid.UUID, dt.date]]) -> list[list]:
+    rows = []
+    for user_id, date in keys:
+        d = batch.days[(user_id, date)]
+        rows.append((
+            user_id, date, d.total_response_time // 60000, d.sessions, d.questions_answered,
+            d.correct_answers, percentage(d.correct_answers, d.questions_answered),
+            rounded_average(d.total_response_time, d.questions_answered), d.facts_reviewed,
+            d.new_facts_learned, d.facts_mastered, json.dumps(d.time_by_mode),
+            d.daily_goal_met(batch.users[user_id].daily_goal_minutes), d.current_streak,
+            d.total_response_time))
+    return column_literals(rows, "vdvvvvvvvvvtbvv")
+
+
+def _event_columns(applied: list[tuple[AttemptIn, uuid.UUID, Applied]]) -> list[list]:
+    rows = []
+    for a, answer_id, done in applied:
+        payload = {
+            "attempt_id": str(a.attempt_id), "answer_id": str(answer_id),
+            "question_id": str(a.question_id), "session_id": str(a.session_id),
+            "is_correct": done.is_correct, "response_time": a.response_time_ms,
+            "attempt_number": done.attempt_number, "mastery": str(done.mastery),
+            "fluency_level": done.fluency_level, "experience": done.experience,
+        }
+        device = json.dumps(a.device_info) if a.device_info is not None else None
+        rows.append((time_ordered_uuid(), a.user_id, a.answered_at, json.dumps(payload), device))
+    return column_literals(rows, "vvdtt")
+
+
+def _session_columns(batch: _Batch) -> list[list]:
+    rows = []
+    for session_id in batch.touched_sessions:
+        s = batch.sessions[session_id]
+        rows.append((
+            session_id, s.questions_answered, s.correct_answers,
+            percentage(s.correct_answers, s.questions_answered),
+            rounded_average(s.total_response_time, s.questions_answered),
+            s.total_response_time, s.mastery_gained, _text_array(s.new_mastered_facts)))
+    return column_literals(rows, "vvvvvvvt")
