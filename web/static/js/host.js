@@ -115,9 +115,21 @@ async function loadRoom() {
       $("#open-screen").href = room.screen_url;
       $("#open-screen").hidden = false;
     }
+    await loadPastQuestions();
   } catch (err) {
     setError(err.status === 401 ? "Please sign in again." : err.message);
   }
+}
+
+/** After a reload the console still shows how every question so far went (from the report). */
+async function loadPastQuestions() {
+  const report = await api("GET", `/api/rooms/${encodeURIComponent(roomId)}/report`);
+  for (const q of report.questions || []) {
+    if (questions.has(q.index) && questions.get(q.index).correct_answer !== undefined) continue;
+    questions.set(q.index, { prompt: q.prompt, correct_answer: q.correct_answer, answered: q.answered,
+      correct: q.correct, average: q.average_response_time_ms });
+  }
+  render();
 }
 
 function start() {
