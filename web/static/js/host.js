@@ -35,13 +35,19 @@ function render() {
       type: "button", "aria-label": `Remove ${pl.nickname}`, text: "Kick",
       on: { click: () => kick(pl) },
     }))));
-  $("#results").replaceChildren(...[...questions.entries()].sort((a, b) => a[0] - b[0]).map(([i, q]) => h("tr", {},
-    h("td", { text: String(i + 1) }),
-    h("td", { text: q.prompt }),
-    h("td.num", { text: q.correct_answer ?? "…" }),
-    h("td.num", { text: q.answered !== undefined ? String(q.answered) : "…" }),
-    h("td.num", { text: q.correct !== undefined ? percent(q.correct, q.answered) : "…" }),
-    h("td.num", { text: q.average !== undefined ? formatMs(q.average) : "…" }))));
+  const rows = [...questions.entries()].sort((a, b) => a[0] - b[0]);
+  $("#results").replaceChildren(...rows.map(([i, q]) => {
+    // The open question's answer and results stay hidden (the console may be on a big screen).
+    const open = p === "question" && i === state.index;
+    const cell = (value, fmt = String) => (open || value === undefined || value === null ? "…" : fmt(value));
+    return h("tr", {},
+      h("td", { text: String(i + 1) }),
+      h("td", { text: q.prompt }),
+      h("td.num", { text: cell(q.correct_answer) }),
+      h("td.num", { text: cell(q.answered) }),
+      h("td.num", { text: cell(q.correct, (c) => percent(c, q.answered)) }),
+      h("td.num", { text: cell(q.average, formatMs) }));
+  }));
 }
 
 async function act(event, payload, button) {
