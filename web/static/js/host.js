@@ -91,7 +91,7 @@ function onClosed(c) {
   const q = { ...(questions.get(c.index) || {}), correct_answer: c.correct_answer, answered: c.answered,
     correct: c.correct, average: c.average_response_time_ms };
   questions.set(c.index, q);
-  $("#answered").textContent = String(c.answered);
+  onProgress({ answered: c.answered, players: Number($("#answer-players").textContent) || state.players.length });
   $("#last-result").textContent = `Answer ${c.correct_answer}: ${percent(c.correct, c.answered)} correct, `
     + `average ${formatMs(c.average_response_time_ms)}.`;
   render();
@@ -165,6 +165,7 @@ function start() {
   socket.on("leaderboard", (b) => { renderLeaders($("#leaders"), b.top); });
   socket.on("game_over", (g) => {
     state.phase = "finished";
+    $("#live-prompt").textContent = "Game over";
     renderLeaders($("#leaders"), g.top);
     render();
   });
