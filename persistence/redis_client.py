@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-from redis.asyncio import Redis
+from redis.asyncio import BlockingConnectionPool, Redis
+
+REDIS_MAX_CONNECTIONS = 64
+REDIS_POOL_TIMEOUT_S = 5
 
 
 def create_redis(redis_url: str | None) -> Redis:
     if redis_url:
-        return Redis.from_url(redis_url, decode_responses=False, health_check_interval=30)
+        # A bounded pool that waits for a free connection: redis-py's default pool raises
+        # MaxConnectionsError past 100 connections, which a burst of joins or answers reaches.
+        pool = BlockingConnectionPool.from_url(redis_url, max_connections=REDIS_MAX_CONNECTIONS,
+                                               timeout=REDIS_POOL_TIMEOUT_S, health_check_interval=30,
+                                               decode_responses=False)
+        return Redis.from_pool(pool)  # the client owns the pool: aclose() closes it
     import fakeredis  # only needed when no Redis server is configured
 
     # One FakeServer per process: every client of this process sees the same data, as with a

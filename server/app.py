@@ -7,6 +7,7 @@ from aiohttp import web
 from server import app_keys
 from server.errors import json_errors
 from server.health import setup_health
+from server.live.socketio_server import setup_live
 from server.logs import request_ids
 from server.metrics import redis_probe_ctx, setup_metrics
 from server.pages import setup_pages
@@ -33,4 +34,6 @@ def create_app(settings: Settings | None = None) -> web.Application:
     setup_readiness(app)
     setup_teacher_api(app)
     setup_pages(app)
+    # After the writer's context: the live game needs Redis, the database and the writer.
+    setup_live(app)
     return app

@@ -86,3 +86,24 @@ async def assert_error(resp, status: int, code: str) -> dict:
     assert set(body) == {"error"} and body["error"]["code"] == code, body
     assert isinstance(body["error"]["message"], str) and body["error"]["message"]
     return body
+
+
+# --- the live game: the whole app on a real port (Socket.IO clients need one) ------------
+
+
+@pytest.fixture
+async def live_server(database_url, redis_url, redis_prefix, redis):
+    from aiohttp.test_utils import TestServer
+
+    from tests.support.live_clients import live_settings
+
+    server = TestServer(create_app(live_settings(database_url, redis_url, redis_prefix)),
+                        host="127.0.0.1")
+    await server.start_server()
+    yield server
+    await server.close()
+
+
+@pytest.fixture
+def live_url(live_server) -> str:
+    return str(live_server.make_url("/")).rstrip("/")

@@ -51,3 +51,62 @@ async def make_session(db: Database, user_id: uuid.UUID, *, mode: str = "practic
             "INSERT INTO practice_sessions (user_id, mode, config) VALUES (:u, :m, "
             "CAST(:c AS jsonb)) RETURNING id"),
             {"u": user_id, "m": mode, "c": json.dumps(config or {})})
+
+
+async def make_teacher_with_token(db: Database) -> tuple[uuid.UUID, str]:
+    """A teacher and a live bearer token for them (rows inserted directly)."""
+    import datetime as dt
+    import secrets
+
+    from persistence.accounts import token_digest
+
+    teacher = await make_user(db, role="teacher")
+    token = secrets.token_urlsafe(24)
+    expires = dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(hours=1)
+    async with db.sessions() as session, session.begin():
+        await session.execute(text(
+            "INSERT INTO auth_tokens (token_hash, user_id, expires_at) VALUES (:h, :u, :e)"),
+            {"h": token_digest(token), "u": teacher, "e": expires})
+    return teacher, token
+
+
+async def make_room(db: Database, teacher_id: uuid.UUID, *, operation: str = "×",
+                    min_operand: int | None = 2, max_operand: int | None = 9,
+                    question_count: int = 3, time_limit_ms: int = 10_000,
+                    auto_advance_ms: int | None = None, title: str = "Test room") -> dict:
+    """A room in the lobby with a fresh 6-digit code: {room_id, code, screen_key}."""
+    import secrets
+
+    screen_key = secrets.token_urlsafe(16)
+    for _ in range(20):
+        code = f"{secrets.randbelow(10**6):06d}"
+        async with db.engine.begin() as conn:
+            taken = await conn.scalar(text(
+                "SELECT 1 FROM rooms WHERE code = :c AND status <> 'finished'"), {"c": code})
+            if taken:
+                continue
+            room_id = await conn.scalar(text(
+                "INSERT INTO rooms (teacher_id, code, title, operation, min_operand, max_operand, "
+                "question_count, time_limit_ms, auto_advance_ms, screen_key) VALUES "
+                "(:t, :c, :title, :op, :lo, :hi, :n, :limit, :auto, :sk) RETURNING id"),
+                {"t": teacher_id, "c": code, "title": title, "op": operation, "lo": min_operand,
+                 "hi": max_operand, "n": question_count, "limit": time_limit_ms,
+                 "auto": auto_advance_ms, "sk": screen_key})
+        return {"room_id": room_id, "code": code, "screen_key": screen_key}
+    raise RuntimeError("no free room code")
+
+
+async def make_roster_student(db: Database, teacher_id: uuid.UUID,
+                              display_name: str = "Ada") -> tuple[uuid.UUID, str]:
+    """A rostered student of a new class of the teacher: (user_id, student_key)."""
+    import secrets
+
+    user_id = await make_user(db, role="student")
+    key = secrets.token_hex(4).upper()
+    async with db.sessions() as session, session.begin():
+        class_id = await session.scalar(text(
+            "INSERT INTO classes (teacher_id, name) VALUES (:t, 'Class') RETURNING id"), {"t": teacher_id})
+        await session.execute(text(
+            "INSERT INTO class_students (class_id, user_id, display_name, student_key) "
+            "VALUES (:c, :u, :n, :k)"), {"c": class_id, "u": user_id, "n": display_name, "k": key})
+    return user_id, key

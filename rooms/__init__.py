@@ -1,0 +1,1 @@
+"""The live game: phases, scoring, timing, leaderboards, question choice. No sockets, no SQL."""

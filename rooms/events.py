@@ -1,0 +1,47 @@
+"""What a room publishes, in order, for the transport to deliver."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class LobbyChanged:
+    pass
+
+
+@dataclass(frozen=True)
+class QuestionOpened:
+    index: int
+    closes_at_epoch_ms: int
+
+
+@dataclass(frozen=True)
+class AnswerProgress:
+    index: int
+    answered: int
+    players: int
+
+
+@dataclass(frozen=True)
+class QuestionClosed:
+    index: int
+    correct_answer: Decimal
+    answered: int
+    correct: int
+    average_response_time_ms: int | None
+
+
+@dataclass(frozen=True)
+class PlayerKicked:
+    player_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class GameOver:
+    pass
+
+
+RoomEvent = LobbyChanged | QuestionOpened | AnswerProgress | QuestionClosed | PlayerKicked | GameOver

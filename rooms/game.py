@@ -1,0 +1,288 @@
+"""A live game: one Room (the decisions) wired to the database, the writer, the boards and
+the broadcaster. Each public coroutine is what one client event asks for.
+
+Events a room publishes are delivered in order by one dispatcher task per game, so a
+`question_closed` always follows its question and precedes the next one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import uuid
+from collections.abc import Callable
+
+from persistence import rooms_repo
+from persistence.answer_flow import AttemptIn, AttemptRejected
+from persistence.database import Database
+from rooms import events, views
+from rooms.clock import Clock, Scheduler
+from rooms.leaderboard import Leaderboards
+from rooms.nicknames import InvalidNickname, clean_nickname, nickname_key
+from rooms.ports import AnswerWriter, Broadcaster
+from rooms.questions import Fact, choose_facts
+from rooms.room import Answer, Phase, Player, Room, RoomError, RoomQuestion
+
+log = logging.getLogger(__name__)
+
+COMMIT_WAIT_AT_CLOSE_S = 10.0
+CLOSE_WAIT_S = 5.0
+
+
+def _utc(epoch_ms: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(epoch_ms / 1000, dt.UTC).replace(tzinfo=None)
+
+
+class LiveGame:
+    def __init__(self, row: rooms_repo.RoomRow, room: Room, *, db: Database, writer: AnswerWriter,
+                 boards: Leaderboards, broadcaster: Broadcaster, clock: Clock, rng,
+                 sessions: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]],
+                 on_finished: Callable[[uuid.UUID], None] = lambda _: None) -> None:
+        self.row = row
+        self._on_finished = on_finished
+        self._sessions = sessions
+        self.room = room
+        self._db = db
+        self._writer = writer
+        self._boards = boards
+        self._out = broadcaster
+        self._clock = clock
+        self._rng = rng
+        self._lock = asyncio.Lock()  # joins and host controls, one at a time
+        self._commits: dict[uuid.UUID, asyncio.Task] = {}
+        self._queue: asyncio.Queue[events.RoomEvent | None] = asyncio.Queue()
+        self._dispatcher: asyncio.Task | None = None
+
+    @classmethod
+    def create(cls, row: rooms_repo.RoomRow, *, clock: Clock, scheduler: Scheduler, **deps) -> LiveGame:
+        config = room_config(row)
+        game: LiveGame
+        room = Room(config, clock=clock, scheduler=scheduler, publish=lambda e: game._queue.put_nowait(e))
+        game = cls(row, room, clock=clock, **deps)
+        return game
+
+    @property
+    def room_id(self) -> uuid.UUID:
+        return self.row.room_id
+
+    def run(self) -> None:
+        self._dispatcher = asyncio.get_running_loop().create_task(self._dispatch())
+
+    async def close(self) -> None:
+        """Cancel the room's timers; deliver what was already published, then stop."""
+        self.room.dispose()
+        if self._dispatcher is not None:
+            self._queue.put_nowait(None)
+            done, _ = await asyncio.wait([self._dispatcher], timeout=CLOSE_WAIT_S)
+            if not done:
+                self._dispatcher.cancel()
+
+    # --- players -------------------------------------------------------------------------
+
+    async def join(self, nickname: str | None, student) -> Player:
+        """A new player (guest with a nickname, or a rostered student), or RoomError."""
+        async with self._lock:
+            self.room.check_can_join()
+            user_id = None
+            if student is not None:
+                user_id = student.user_id
+                existing = next((p for p in self.room.players.values() if p.user_id == user_id), None)
+                if existing is not None:
+                    if existing.kicked:
+                        raise RoomError("kicked", "the teacher removed you from this game")
+                    return existing
+                try:
+                    nickname = self._free_variant(clean_nickname(student.display_name))
+                except InvalidNickname:  # a roster name this room cannot show
+                    nickname = self._free_variant("Student")
+            else:
+                assert nickname is not None
+                if nickname_key(nickname) in self._taken_nicknames():
+                    raise RoomError("nickname_taken", "someone in this room already has that nickname")
+            row = await rooms_repo.create_player(self._db, self.row, nickname, self.room.next_join_order(),
+                                                 user_id)
+            player = Player(row.player_id, row.user_id, row.session_id, row.nickname, row.join_order)
+            self._sessions[row.session_id] = (self.room_id, row.player_id)
+            await self._boards.add_player(self.room_id, player.player_id, player.join_order)
+            self.room.add_player(player)
+            return player
+
+    def _taken_nicknames(self) -> set[str]:
+        return {nickname_key(p.nickname) for p in self.room.roster()}
+
+    def _free_variant(self, nickname: str) -> str:
+        taken, candidate, n = self._taken_nicknames(), nickname, 1
+        while nickname_key(candidate) in taken:
+            n += 1
+            candidate = f"{nickname[:17]} {n}"
+        return candidate
+
+    def player(self, player_id: uuid.UUID) -> Player:
+        player = self.room.players.get(player_id)
+        if player is None:
+            raise RoomError("room_not_found", "room not found")
+        if player.kicked:
+            raise RoomError("kicked", "the teacher removed you from this game")
+        return player
+
+    def connect(self, player_id: uuid.UUID) -> Player:
+        return self.room.connect(player_id)
+
+    def disconnect(self, player_id: uuid.UUID) -> None:
+        self.room.disconnect(player_id)
+
+    async def state(self, player: Player | None) -> dict:
+        rank = None
+        if player is not None:
+            _, ranks = await self._boards.top_and_ranks(self.room_id, [player.player_id], n=0)
+            rank = ranks.get(player.player_id)
+        return views.state_payload(self.room, player, rank)
+
+    # --- answers -------------------------------------------------------------------------
+
+    async def answer(self, player_id: uuid.UUID, index: int, raw: str, attempt_id: uuid.UUID,
+                     input_method: str) -> dict:
+        """The ack, sent only once the attempt is committed; a retry gets the same ack."""
+        answer, duplicate = self.room.accept_answer(player_id, index, raw, attempt_id, input_method)
+        task = self._commits.get(attempt_id)
+        if task is None:
+            task = asyncio.get_running_loop().create_task(self._commit(answer))
+            self._commits[attempt_id] = task
+        await asyncio.shield(task)
+        return views.answer_ack(answer, duplicate)
+
+    async def _commit(self, answer: Answer) -> None:
+        player = self.room.players[answer.player_id]
+        attempt = AttemptIn(
+            attempt_id=answer.attempt_id, user_id=player.user_id, session_id=player.session_id,
+            question_id=answer.question_id, raw_input=answer.raw_input, user_answer=answer.user_answer,
+            correct_answer=answer.correct_answer, response_time_ms=answer.response_time_ms,
+            answered_at=_utc(answer.answered_at_epoch_ms), input_method=answer.input_method,
+            question_index=answer.index, points=answer.points)
+        try:
+            await self._writer.submit(attempt)
+        except AttemptRejected as exc:
+            self._forget(answer)
+            raise RoomError(exc.code, exc.message) from None
+        except Exception:
+            log.exception("answer %s of room %s not committed", answer.attempt_id, self.room_id)
+            self._forget(answer)
+            raise RoomError("unavailable", "your answer could not be saved; send it again") from None
+
+    def _forget(self, answer: Answer) -> None:
+        self._commits.pop(answer.attempt_id, None)
+        self.room.withdraw(answer)
+
+    async def _commits_of(self, index: int | None) -> None:
+        tasks = [t for a_id, t in self._commits.items()
+                 if index is None or self.room.attempts.get(a_id, None) is None
+                 or self.room.attempts[a_id].index == index]
+        if tasks:
+            await asyncio.wait(tasks, timeout=COMMIT_WAIT_AT_CLOSE_S)
+
+    # --- the teacher's controls ----------------------------------------------------------
+
+    async def start(self) -> None:
+        async with self._lock:
+            if self.room.phase != Phase.LOBBY:
+                raise RoomError("invalid_phase", f"cannot start in phase {self.room.phase}")
+            facts = choose_facts(self.row.operation, self.row.min_operand, self.row.max_operand,
+                                 self.row.question_count, self._rng)
+            ids = await rooms_repo.find_or_create_facts(
+                self._db, [(f.operand1, f.operand2, f.operation, f.correct_answer) for f in facts])
+            if not await rooms_repo.record_game_start(self._db, self.room_id, ids):
+                raise RoomError("invalid_phase", "this game has already started")
+            self.room.start([RoomQuestion(i, qid, fact)
+                             for i, (qid, fact) in enumerate(zip(ids, facts, strict=True))])
+
+    async def next(self) -> None:
+        self.room.next()
+
+    async def close_question(self) -> None:
+        self.room.close_question()
+
+    async def end(self) -> None:
+        self.room.end()
+
+    async def kick(self, player_id: uuid.UUID) -> None:
+        async with self._lock:
+            self.room.kick(player_id)
+            await rooms_repo.kick_player(self._db, player_id)
+            await self._boards.remove_player(self.room_id, player_id)
+
+    async def lock(self, locked: bool) -> None:
+        self.room.lock(locked)
+
+    # --- delivering what the room published ------------------------------------------------
+
+    async def _dispatch(self) -> None:
+        while (event := await self._queue.get()) is not None:
+            try:
+                await self._deliver(event)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # one failed delivery must not stop the game
+                log.exception("room %s: delivering %s failed", self.room_id, type(event).__name__)
+
+    async def _deliver(self, event: events.RoomEvent) -> None:
+        room_id = self.room_id
+        if isinstance(event, events.LobbyChanged):
+            payload = views.lobby_payload(self.room)
+            await self._out.lobby(room_id, payload, payload["count"])
+        elif isinstance(event, events.QuestionOpened):
+            await self._out.question(room_id, views.question_payload_for(self.room, event.index))
+            record = self.room.records[event.index]
+            await rooms_repo.mark_question_opened(
+                self._db, room_id, event.index,
+                _utc(record.closes_at_epoch_ms - self.room.config.time_limit_ms),
+                _utc(record.closes_at_epoch_ms))
+        elif isinstance(event, events.AnswerProgress):
+            await self._out.answer_progress(room_id, {"index": event.index, "answered": event.answered,
+                                                      "players": event.players})
+        elif isinstance(event, events.QuestionClosed):
+            await self._commits_of(event.index)
+            await self._out.question_closed(room_id, {
+                "index": event.index, "correct_answer": views.number(event.correct_answer),
+                "answered": event.answered, "correct": event.correct,
+                "average_response_time_ms": event.average_response_time_ms})
+            await self._send_leaderboard(event.index)
+            await rooms_repo.mark_question_closed(self._db, room_id, event.index)
+        elif isinstance(event, events.PlayerKicked):
+            await self._out.kicked(room_id, event.player_id, "removed by the teacher")
+        elif isinstance(event, events.GameOver):
+            await self._commits_of(None)
+            await rooms_repo.finish_game(self._db, room_id)
+            await self._send_game_over()
+            self._on_finished(room_id)
+
+    async def _board(self):
+        roster = self.room.roster()
+        top, ranks = await self._boards.top_and_ranks(self.room_id, [p.player_id for p in roster])
+        return roster, views.board_top(self.room, top), ranks
+
+    async def _send_leaderboard(self, index: int) -> None:
+        roster, top, ranks = await self._board()
+        common = {"index": index, "top": top, "players": len(roster)}
+        yours = {p.player_id: views.you_on_board(p, ranks.get(p.player_id)) for p in roster}
+        await self._out.leaderboard(self.room_id, common, yours)
+
+    async def _send_game_over(self) -> None:
+        roster, top, ranks = await self._board()
+        common = {"podium": top[:3], "top": top, "players": len(roster)}
+        yours = {p.player_id: views.you_at_game_over(p, ranks.get(p.player_id)) for p in roster}
+        await self._out.game_over(self.room_id, common, yours)
+
+
+def room_config(row: rooms_repo.RoomRow):
+    from rooms.room import RoomConfig
+
+    return RoomConfig(room_id=row.room_id, code=row.code, title=row.title, operation=row.operation,
+                      min_operand=row.min_operand, max_operand=row.max_operand,
+                      question_count=row.question_count, time_limit_ms=row.time_limit_ms,
+                      auto_advance_ms=row.auto_advance_ms, teacher_id=row.teacher_id,
+                      screen_key=row.screen_key, track_id=row.track_id)
+
+
+def fact_of(row: rooms_repo.FactRow) -> Fact:
+    return Fact(row.operand1, row.operand2, row.operation, row.correct_answer)

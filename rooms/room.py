@@ -1,0 +1,408 @@
+"""One live room as an explicit state machine: lobby → question → reveal → … → finished.
+
+Every decision about a room is made here, synchronously, so on the asyncio loop it is atomic:
+nothing can interleave between "is this answer acceptable" and "it is recorded". The room owns
+its timers (question deadline, auto-advance, progress throttle) and cancels them when it
+moves on or is disposed. What happens is published as events, in order, to one listener.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+from rooms import events
+from rooms.answers import InvalidAnswer, parse_answer
+from rooms.clock import Cancellable, Clock, Scheduler
+from rooms.questions import Fact
+from rooms.scoring import score_answer
+
+PROGRESS_INTERVAL_MS = 250  # answer_progress at most 4 times a second per room
+
+
+class Phase(StrEnum):
+    LOBBY = "lobby"
+    QUESTION = "question"
+    REVEAL = "reveal"
+    FINISHED = "finished"
+
+
+class RoomError(Exception):
+    """A refusal with the contract's error code."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class RoomConfig:
+    room_id: uuid.UUID
+    code: str
+    title: str | None
+    operation: str
+    min_operand: int | None
+    max_operand: int | None
+    question_count: int
+    time_limit_ms: int
+    auto_advance_ms: int | None
+    teacher_id: uuid.UUID
+    screen_key: str
+    track_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class RoomQuestion:
+    index: int
+    question_id: uuid.UUID
+    fact: Fact
+
+
+@dataclass
+class Player:
+    player_id: uuid.UUID
+    user_id: uuid.UUID
+    session_id: uuid.UUID
+    nickname: str
+    join_order: int
+    score: int = 0
+    streak: int = 0
+    correct: int = 0
+    answered: int = 0
+    total_response_ms: int = 0
+    connections: int = 0
+    kicked: bool = False
+
+    @property
+    def active(self) -> bool:
+        return self.connections > 0 and not self.kicked
+
+
+@dataclass
+class Answer:
+    """An accepted answer. `streak_before`/`score_before` let a failed commit be undone."""
+
+    attempt_id: uuid.UUID
+    player_id: uuid.UUID
+    index: int
+    question_id: uuid.UUID
+    raw_input: str
+    user_answer: Decimal
+    correct_answer: Decimal
+    is_correct: bool
+    response_time_ms: int
+    points: int
+    streak_before: int
+    streak_after: int
+    score_after: int
+    input_method: str
+    answered_at_epoch_ms: int
+
+
+@dataclass
+class QuestionRecord:
+    question: RoomQuestion
+    opened_at_ms: int  # monotonic
+    closes_at_ms: int  # monotonic
+    closes_at_epoch_ms: int
+    answers: dict[uuid.UUID, Answer] = field(default_factory=dict)
+
+
+class Room:
+    def __init__(self, config: RoomConfig, *, clock: Clock, scheduler: Scheduler,
+                 publish: Callable[[events.RoomEvent], None]) -> None:
+        self.config = config
+        self._clock = clock
+        self._scheduler = scheduler
+        self._publish = publish
+        self.phase = Phase.LOBBY
+        self.locked = False
+        self.players: dict[uuid.UUID, Player] = {}
+        self.questions: list[RoomQuestion] = []
+        self.records: list[QuestionRecord] = []
+        self.attempts: dict[uuid.UUID, Answer] = {}
+        self._timer: Cancellable | None = None
+        self._progress_timer: Cancellable | None = None
+        self._last_progress_ms: int | None = None
+
+    # --- views ---------------------------------------------------------------------------
+
+    @property
+    def index(self) -> int:
+        return len(self.records) - 1
+
+    @property
+    def total(self) -> int:
+        return self.config.question_count
+
+    @property
+    def current(self) -> QuestionRecord | None:
+        return self.records[-1] if self.records else None
+
+    def roster(self) -> list[Player]:
+        return sorted((p for p in self.players.values() if not p.kicked), key=lambda p: p.join_order)
+
+    def answered_current(self, player_id: uuid.UUID) -> bool:
+        record = self.current
+        return bool(record and player_id in record.answers)
+
+    def next_join_order(self) -> int:
+        return max((p.join_order for p in self.players.values()), default=0) + 1
+
+    # --- players -------------------------------------------------------------------------
+
+    def check_can_join(self) -> None:
+        if self.phase == Phase.FINISHED:
+            raise RoomError("game_over", "this game is over")
+        if self.locked:
+            raise RoomError("room_locked", "the teacher has locked this room")
+
+    def add_player(self, player: Player) -> None:
+        self.players[player.player_id] = player
+        self._publish(events.LobbyChanged())
+
+    def connect(self, player_id: uuid.UUID) -> Player:
+        player = self.players.get(player_id)
+        if player is None or player.kicked:
+            raise RoomError("room_not_found", "room not found")
+        player.connections += 1
+        return player
+
+    def disconnect(self, player_id: uuid.UUID) -> None:
+        player = self.players.get(player_id)
+        if player is None:
+            return
+        player.connections = max(0, player.connections - 1)
+        self._close_if_everyone_answered()
+
+    def kick(self, player_id: uuid.UUID) -> Player:
+        player = self.players.get(player_id)
+        if player is None or player.kicked:
+            raise RoomError("not_found", "no such player in this room")
+        player.kicked = True
+        self._publish(events.PlayerKicked(player_id))
+        self._publish(events.LobbyChanged())
+        self._close_if_everyone_answered()
+        return player
+
+    def lock(self, locked: bool) -> None:
+        if self.phase == Phase.FINISHED:
+            raise RoomError("invalid_phase", "the game is over")
+        self.locked = locked
+        self._publish(events.LobbyChanged())
+
+    # --- the teacher's controls ----------------------------------------------------------
+
+    def start(self, questions: list[RoomQuestion]) -> None:
+        if self.phase != Phase.LOBBY:
+            raise RoomError("invalid_phase", f"cannot start in phase {self.phase}")
+        if len(questions) != self.config.question_count:
+            raise ValueError("a game needs exactly question_count questions")
+        self.questions = questions
+        self._open_question(0)
+
+    def next(self) -> None:
+        if self.phase != Phase.REVEAL:
+            raise RoomError("invalid_phase", f"next is for the reveal phase, not {self.phase}")
+        self._advance()
+
+    def close_question(self) -> None:
+        if self.phase != Phase.QUESTION:
+            raise RoomError("invalid_phase", f"no open question in phase {self.phase}")
+        self._close()
+
+    def end(self) -> None:
+        if self.phase == Phase.FINISHED:
+            raise RoomError("invalid_phase", "the game is already over")
+        if self.phase == Phase.QUESTION:
+            self._close()
+        self._finish()
+
+    def dispose(self) -> None:
+        self._cancel_timers()
+
+    # --- answers -------------------------------------------------------------------------
+
+    def accept_answer(self, player_id: uuid.UUID, index: int, raw_input: str,
+                      attempt_id: uuid.UUID, input_method: str) -> tuple[Answer, bool]:
+        """(the answer, duplicate?) or RoomError; the one place that decides acceptance."""
+        previous = self.attempts.get(attempt_id)
+        if previous is not None:
+            if previous.player_id != player_id:
+                raise RoomError("invalid_payload", "attempt_id was already used")
+            return previous, True
+        player = self.players.get(player_id)
+        if player is None or player.kicked:
+            raise RoomError("forbidden", "you are not in this room")
+        record = self.current
+        now = self._clock.monotonic_ms()
+        if self.phase != Phase.QUESTION or record is None:
+            if self.phase == Phase.REVEAL and index == self.index:
+                raise RoomError("too_late", "time is up for this question")
+            raise RoomError("no_open_question", "no question is open")
+        if index != self.index:
+            raise RoomError("wrong_index", f"question {self.index} is open, not {index}")
+        if now > record.closes_at_ms:
+            raise RoomError("too_late", "time is up for this question")
+        if player_id in record.answers:
+            raise RoomError("already_answered", "you already answered this question")
+        try:
+            user_answer = parse_answer(raw_input)
+        except InvalidAnswer as exc:
+            raise RoomError("invalid_answer", str(exc)) from None
+        fact = record.question.fact
+        # Measured by the server from the question's broadcast to the answer's arrival: the
+        # delivery delay counts against the student, so it can never be shorter than real.
+        response_time_ms = min(max(now - record.opened_at_ms, 0), self.config.time_limit_ms)
+        is_correct = user_answer == fact.correct_answer
+        scored = score_answer(is_correct=is_correct, response_time_ms=response_time_ms,
+                              time_limit_ms=self.config.time_limit_ms, streak_before=player.streak)
+        answer = Answer(
+            attempt_id=attempt_id, player_id=player_id, index=index,
+            question_id=record.question.question_id, raw_input=raw_input.strip(),
+            user_answer=user_answer, correct_answer=fact.correct_answer, is_correct=is_correct,
+            response_time_ms=response_time_ms, points=scored.points,
+            streak_before=player.streak, streak_after=scored.streak,
+            score_after=player.score + scored.points, input_method=input_method,
+            answered_at_epoch_ms=self._clock.epoch_ms())
+        self._apply(player, answer)
+        record.answers[player_id] = answer
+        self.attempts[attempt_id] = answer
+        self._schedule_progress()
+        self._close_if_everyone_answered()
+        return answer, False
+
+    def withdraw(self, answer: Answer) -> None:
+        """Undo an accepted answer whose commit failed: the student may answer again."""
+        player = self.players[answer.player_id]
+        player.score -= answer.points
+        player.answered -= 1
+        player.correct -= int(answer.is_correct)
+        player.total_response_ms -= answer.response_time_ms
+        if player.streak == answer.streak_after:
+            player.streak = answer.streak_before
+        self.attempts.pop(answer.attempt_id, None)
+        if 0 <= answer.index < len(self.records):
+            self.records[answer.index].answers.pop(answer.player_id, None)
+
+    def restore_answer(self, answer: Answer) -> None:
+        """Replay a committed answer while rebuilding a room (after a restart)."""
+        player = self.players[answer.player_id]
+        self._apply(player, answer)
+        self.attempts[answer.attempt_id] = answer
+        self.records[answer.index].answers[answer.player_id] = answer
+
+    def restore_position(self, questions: list[RoomQuestion], opened: int, phase: Phase,
+                         remaining_ms: int) -> None:
+        """Put a rebuilt room where it was: `opened` questions shown, the last one in `phase`."""
+        self.questions = questions
+        now, epoch = self._clock.monotonic_ms(), self._clock.epoch_ms()
+        for i in range(opened):
+            self.records.append(QuestionRecord(questions[i], now, now, epoch))
+        self.phase = phase
+        if phase == Phase.QUESTION and self.records:
+            record = self.records[-1]
+            record.closes_at_ms = now + remaining_ms
+            record.closes_at_epoch_ms = epoch + remaining_ms
+            # The time already passed is unknown after a restart; measuring from the rebuild
+            # would only make later answers slower, never faster than real.
+            record.opened_at_ms = now - (self.config.time_limit_ms - remaining_ms)
+            self._timer = self._scheduler.call_later(remaining_ms, self._on_deadline)
+
+    def reset_streaks_of_missing(self, index: int) -> None:
+        record = self.records[index]
+        for player in self.players.values():
+            if player.player_id not in record.answers:
+                player.streak = 0
+
+    # --- internals -----------------------------------------------------------------------
+
+    @staticmethod
+    def _apply(player: Player, answer: Answer) -> None:
+        player.score += answer.points
+        player.streak = answer.streak_after
+        player.answered += 1
+        player.correct += int(answer.is_correct)
+        player.total_response_ms += answer.response_time_ms
+
+    def _open_question(self, index: int) -> None:
+        self._cancel_timers()
+        now, epoch = self._clock.monotonic_ms(), self._clock.epoch_ms()
+        limit = self.config.time_limit_ms
+        record = QuestionRecord(self.questions[index], now, now + limit, epoch + limit)
+        self.records.append(record)
+        self.phase = Phase.QUESTION
+        self._last_progress_ms = None
+        self._timer = self._scheduler.call_later(limit, self._on_deadline)
+        self._publish(events.QuestionOpened(index=index, closes_at_epoch_ms=record.closes_at_epoch_ms))
+
+    def _on_deadline(self) -> None:
+        self._timer = None
+        if self.phase == Phase.QUESTION:
+            self._close()
+
+    def _close_if_everyone_answered(self) -> None:
+        record = self.current
+        if self.phase != Phase.QUESTION or record is None:
+            return
+        active = [p for p in self.players.values() if p.active]
+        if active and all(p.player_id in record.answers for p in active):
+            self._close()
+
+    def _close(self) -> None:
+        self._cancel_timers()
+        record = self.current
+        assert record is not None
+        self.phase = Phase.REVEAL
+        self.reset_streaks_of_missing(self.index)
+        answers = list(record.answers.values())
+        correct = [a for a in answers if a.is_correct]
+        average = round(sum(a.response_time_ms for a in answers) / len(answers)) if answers else None
+        self._publish(events.QuestionClosed(
+            index=self.index, correct_answer=record.question.fact.correct_answer,
+            answered=len(answers), correct=len(correct), average_response_time_ms=average))
+        if self.config.auto_advance_ms is not None:
+            self._timer = self._scheduler.call_later(self.config.auto_advance_ms, self._on_auto_advance)
+
+    def _on_auto_advance(self) -> None:
+        self._timer = None
+        if self.phase == Phase.REVEAL:
+            self._advance()
+
+    def _advance(self) -> None:
+        if self.index + 1 < self.total:
+            self._open_question(self.index + 1)
+        else:
+            self._finish()
+
+    def _finish(self) -> None:
+        self._cancel_timers()
+        self.phase = Phase.FINISHED
+        self._publish(events.GameOver())
+
+    def _schedule_progress(self) -> None:
+        if self._progress_timer is not None:
+            return
+        now = self._clock.monotonic_ms()
+        due = 0 if self._last_progress_ms is None else self._last_progress_ms + PROGRESS_INTERVAL_MS - now
+        self._progress_timer = self._scheduler.call_later(max(0, due), self._flush_progress)
+
+    def _flush_progress(self) -> None:
+        self._progress_timer = None
+        record = self.current
+        if self.phase != Phase.QUESTION or record is None:
+            return
+        self._last_progress_ms = self._clock.monotonic_ms()
+        self._publish(events.AnswerProgress(index=self.index, answered=len(record.answers),
+                                            players=len(self.roster())))
+
+    def _cancel_timers(self) -> None:
+        for timer in (self._timer, self._progress_timer):
+            if timer is not None:
+                timer.cancel()
+        self._timer = None
+        self._progress_timer = None

@@ -1,0 +1,39 @@
+"""The default scoring mode ("speed") of the contract.
+
+A correct answer earns round(1000 × (1 − (response_time / time_limit) / 2)), 500..1000; a
+streak of consecutive correct answers adds 100 × (streak − 1), at most 500. A wrong or
+missing answer earns 0 and resets the streak.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+BASE_POINTS = 1000
+STREAK_STEP = 100
+STREAK_BONUS_CAP = 500
+
+
+@dataclass(frozen=True)
+class Scored:
+    points: int
+    streak: int  # the streak after this answer
+
+
+def speed_points(response_time_ms: int, time_limit_ms: int) -> int:
+    fraction = min(max(response_time_ms, 0), time_limit_ms) / time_limit_ms
+    # Python's round() is banker's rounding; the contract's round is half-up.
+    return int(BASE_POINTS * (1 - fraction / 2) + 0.5)
+
+
+def streak_bonus(streak: int) -> int:
+    return min(STREAK_STEP * max(streak - 1, 0), STREAK_BONUS_CAP)
+
+
+def score_answer(*, is_correct: bool, response_time_ms: int, time_limit_ms: int,
+                 streak_before: int) -> Scored:
+    if not is_correct:
+        return Scored(points=0, streak=0)
+    streak = streak_before + 1
+    return Scored(points=speed_points(response_time_ms, time_limit_ms) + streak_bonus(streak),
+                  streak=streak)

@@ -1,0 +1,68 @@
+"""Every outbound Socket.IO message goes through this module, and each names its recipient.
+
+Broadcasts go to Socket.IO rooms (see room_names), so with the Redis manager they reach
+clients on every worker; a broadcast is encoded once for all its recipients.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import socketio
+
+from server.live.room_names import host_room, player_room, players_room, screen_room
+
+HOST, PLAY, SCREEN = "/host", "/play", "/screen"
+
+
+class Emitter:
+    def __init__(self, sio: socketio.AsyncServer) -> None:
+        self._sio = sio
+
+    async def to_connection(self, sid: str, namespace: str, event: str, payload: dict) -> None:
+        await self._sio.emit(event, payload, to=sid, namespace=namespace)
+
+    async def _staff(self, room_id: uuid.UUID, event: str, payload: dict) -> None:
+        await self._sio.emit(event, payload, to=host_room(room_id), namespace=HOST)
+        await self._sio.emit(event, payload, to=screen_room(room_id), namespace=SCREEN)
+
+    async def _everyone(self, room_id: uuid.UUID, event: str, payload: dict) -> None:
+        await self._staff(room_id, event, payload)
+        await self._sio.emit(event, payload, to=players_room(room_id), namespace=PLAY)
+
+    async def _each_player(self, event: str, common: dict, yours: dict[uuid.UUID, dict]) -> None:
+        for player_id, you in yours.items():
+            await self._sio.emit(event, {**common, "you": you}, to=player_room(player_id), namespace=PLAY)
+
+    # --- rooms.ports.Broadcaster ----------------------------------------------------------
+
+    async def lobby(self, room_id: uuid.UUID, full: dict, count: int) -> None:
+        await self._staff(room_id, "lobby", full)
+        await self._sio.emit("lobby", {"count": count}, to=players_room(room_id), namespace=PLAY)
+
+    async def question(self, room_id: uuid.UUID, payload: dict) -> None:
+        await self._everyone(room_id, "question", payload)
+
+    async def answer_progress(self, room_id: uuid.UUID, payload: dict) -> None:
+        await self._staff(room_id, "answer_progress", payload)
+
+    async def question_closed(self, room_id: uuid.UUID, payload: dict) -> None:
+        await self._everyone(room_id, "question_closed", payload)
+
+    async def leaderboard(self, room_id: uuid.UUID, common: dict, yours: dict[uuid.UUID, dict]) -> None:
+        await self._staff(room_id, "leaderboard", common)
+        await self._each_player("leaderboard", common, yours)
+
+    async def game_over(self, room_id: uuid.UUID, common: dict, yours: dict[uuid.UUID, dict]) -> None:
+        await self._staff(room_id, "game_over", common)
+        await self._each_player("game_over", common, yours)
+
+    async def kicked(self, room_id: uuid.UUID, player_id: uuid.UUID, reason: str) -> None:
+        room = player_room(player_id)
+        await self._sio.emit("kicked", {"reason": reason}, to=room, namespace=PLAY)
+        # Leaving the rooms first means nothing more reaches the kicked connections, even
+        # before their disconnect completes.
+        for sid in list(self._sio.manager.get_participants(PLAY, room)):
+            sid = sid[0] if isinstance(sid, tuple) else sid
+            await self._sio.leave_room(sid, players_room(room_id), namespace=PLAY)
+            await self._sio.disconnect(sid, namespace=PLAY)

@@ -1,0 +1,102 @@
+"""What the three namespaces share: acks, refusals, payload parsing, flood control, and a
+guard so that nothing a client sends can crash the server."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from typing import TypeVar
+
+import socketio
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+from socketio.exceptions import ConnectionRefusedError
+
+from rooms.room import RoomError
+from server.live.rate_limits import TokenBucket
+from server.live.services import LIVE, LiveServices
+
+log = logging.getLogger(__name__)
+M = TypeVar("M", bound=BaseModel)
+
+HOST_EVENTS = frozenset({"start", "next", "close_question", "end", "kick", "lock"})
+# A refused code takes at least this long, whatever the reason, so timing reveals nothing.
+ROOM_NOT_FOUND_FLOOR_S = 0.2
+
+
+def ok(**fields) -> dict:
+    return {"ok": True, **fields}
+
+
+def error(code: str, message: str) -> dict:
+    return {"ok": False, "error": {"code": code, "message": message}}
+
+
+def parse(model: type[M], data: object) -> M:
+    try:
+        return model.model_validate({} if data is None else data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first.get("loc", ())) or "payload"
+        raise RoomError("invalid_payload", f"{where}: {first.get('msg', 'invalid')}") from None
+
+
+async def refuse(code: str, message: str, started: float | None = None):
+    if code == "room_not_found" and started is not None:
+        await asyncio.sleep(max(0.0, started + ROOM_NOT_FOUND_FLOOR_S - time.monotonic()))
+        message = "room not found"
+    raise ConnectionRefusedError(message, {"code": code})
+
+
+def client_address(environ: dict) -> str:
+    request = environ.get("aiohttp.request")
+    return (request.remote if request is not None else None) or "unknown"
+
+
+class LiveNamespace(socketio.AsyncNamespace):
+    def __init__(self, namespace: str, app: web.Application) -> None:
+        super().__init__(namespace)
+        self._app = app
+
+    @property
+    def live(self) -> LiveServices:
+        return self._app[LIVE]
+
+    async def start_session(self, sid: str, **fields) -> None:
+        await self.save_session(sid, {"bucket": TokenBucket(), **fields})
+
+    async def trigger_event(self, event: str, *args):
+        if event == "connect":
+            try:
+                return await super().trigger_event(event, *args)
+            except ConnectionRefusedError:
+                raise
+            except Exception:  # e.g. the database is down: refuse cleanly, never hang
+                log.exception("%s connect failed", self.namespace)
+                raise ConnectionRefusedError("the server cannot take you right now",
+                                             {"code": "unavailable"}) from None
+        if event == "disconnect":
+            try:
+                return await super().trigger_event(event, *args)
+            except Exception:
+                log.exception("%s disconnect failed", self.namespace)
+                return None
+        sid = args[0] if args else None
+        handler = getattr(self, f"on_{event}", None)
+        if handler is None:
+            if event in HOST_EVENTS:
+                return error("forbidden", f"{event} is for the teacher's /host connection")
+            return error("unknown_event", f"there is no event {event!r} here")
+        try:
+            session = await self.get_session(sid)
+            if not session.get("bucket") or not session["bucket"].take():
+                return error("rate_limited", "too many messages; slow down")
+            if len(args) > 2:
+                raise RoomError("invalid_payload", "send one payload object")
+            return await handler(sid, session, args[1] if len(args) == 2 else None)
+        except RoomError as exc:
+            return error(exc.code, exc.message)
+        except Exception:  # a bug must cost one ack, not the room or the server
+            log.exception("%s %s failed", self.namespace, event)
+            return error("internal_error", "something went wrong; the game goes on")

@@ -1,0 +1,267 @@
+"""Every phase transition and timer of a room, driven by a fake clock (no sleeps)."""
+
+import uuid
+from decimal import Decimal
+
+import pytest
+
+from rooms import events
+from rooms.questions import make_fact
+from rooms.room import Phase, Player, Room, RoomConfig, RoomError, RoomQuestion
+from tests.support.fake_clock import FakeClock
+
+LIMIT = 10_000
+
+
+def make_room(count=3, auto_advance_ms=None, clock=None):
+    clock = clock or FakeClock()
+    published: list = []
+    config = RoomConfig(room_id=uuid.uuid4(), code="123456", title="t", operation="×",
+                        min_operand=1, max_operand=9, question_count=count, time_limit_ms=LIMIT,
+                        auto_advance_ms=auto_advance_ms, teacher_id=uuid.uuid4(), screen_key="k")
+    room = Room(config, clock=clock, scheduler=clock, publish=published.append)
+    return room, clock, published
+
+
+def questions(count=3):
+    return [RoomQuestion(i, uuid.uuid4(), make_fact(i + 2, 3, "×")) for i in range(count)]
+
+
+def add(room, n=1, connected=True):
+    players = []
+    for _ in range(n):
+        p = Player(uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), f"p{len(room.players)}", room.next_join_order())
+        room.add_player(p)
+        if connected:
+            room.connect(p.player_id)
+        players.append(p)
+    return players
+
+
+def answer(room, player, raw, index=None, attempt_id=None):
+    return room.accept_answer(player.player_id, room.index if index is None else index, raw,
+                              attempt_id or uuid.uuid4(), "keyboard")
+
+
+def kinds(published):
+    return [type(e).__name__ for e in published]
+
+
+def test_lobby_to_question_to_reveal_to_finished():
+    room, clock, published = make_room(count=2)
+    _a, _b = add(room, 2)
+    assert room.phase == Phase.LOBBY
+    room.start(questions(2))
+    assert (room.phase, room.index) == (Phase.QUESTION, 0)
+    assert published[-1] == events.QuestionOpened(0, FakeClock.EPOCH_BASE + LIMIT)
+    room.close_question()
+    assert room.phase == Phase.REVEAL
+    room.next()
+    assert (room.phase, room.index) == (Phase.QUESTION, 1)
+    room.close_question()
+    room.next()
+    assert room.phase == Phase.FINISHED
+    assert isinstance(published[-1], events.GameOver)
+    assert clock.pending() == 0
+
+
+@pytest.mark.parametrize("action,phase", [("next", "lobby"), ("close_question", "lobby")])
+def test_wrong_phase_is_refused(action, phase):
+    room, _, _ = make_room()
+    with pytest.raises(RoomError) as err:
+        getattr(room, action)()
+    assert err.value.code == "invalid_phase"
+
+
+def test_start_twice_and_next_during_question_are_invalid_phase():
+    room, _, _ = make_room()
+    room.start(questions())
+    for call in (lambda: room.start(questions()), room.next):
+        with pytest.raises(RoomError) as err:
+            call()
+        assert err.value.code == "invalid_phase"
+
+
+def test_question_closes_when_time_is_up():
+    room, clock, published = make_room()
+    add(room, 2)
+    room.start(questions())
+    clock.advance(LIMIT - 1)
+    assert room.phase == Phase.QUESTION
+    clock.advance(1)
+    assert room.phase == Phase.REVEAL
+    closed = [e for e in published if isinstance(e, events.QuestionClosed)]
+    assert closed == [events.QuestionClosed(0, Decimal(6), 0, 0, None)]
+
+
+def test_question_closes_when_every_connected_player_answered():
+    room, clock, published = make_room()
+    a, b = add(room, 2)
+    add(room, 1, connected=False)  # joined, then left: not waited for
+    room.start(questions())
+    answer(room, a, "6")
+    assert room.phase == Phase.QUESTION
+    clock.advance(2000)
+    answer(room, b, "7")
+    assert room.phase == Phase.REVEAL
+    closed = next(e for e in published if isinstance(e, events.QuestionClosed))
+    assert (closed.answered, closed.correct, closed.average_response_time_ms) == (2, 1, 1000)
+
+
+def test_disconnect_of_the_last_unanswered_player_closes():
+    room, _, _ = make_room()
+    a, b = add(room, 2)
+    room.start(questions())
+    answer(room, a, "6")
+    room.disconnect(b.player_id)
+    assert room.phase == Phase.REVEAL
+
+
+def test_kick_of_the_last_unanswered_player_closes_and_refuses_further_answers():
+    room, _, published = make_room()
+    a, b = add(room, 2)
+    room.start(questions())
+    answer(room, a, "6")
+    room.kick(b.player_id)
+    assert room.phase == Phase.REVEAL
+    assert events.PlayerKicked(b.player_id) in published
+    room.next()
+    with pytest.raises(RoomError) as err:
+        answer(room, b, "9")
+    assert err.value.code == "forbidden"
+    with pytest.raises(RoomError) as err:
+        room.kick(b.player_id)
+    assert err.value.code == "not_found"
+
+
+def test_auto_advance_from_reveal_and_finish_after_the_last():
+    room, clock, published = make_room(count=2, auto_advance_ms=3000)
+    add(room, 1)
+    room.start(questions(2))
+    clock.advance(LIMIT)
+    assert room.phase == Phase.REVEAL
+    clock.advance(2999)
+    assert room.phase == Phase.REVEAL
+    clock.advance(1)
+    assert (room.phase, room.index) == (Phase.QUESTION, 1)
+    clock.advance(LIMIT + 3000)
+    assert room.phase == Phase.FINISHED
+    assert kinds(published).count("GameOver") == 1
+
+
+def test_manual_next_cancels_the_auto_advance_timer():
+    room, clock, _ = make_room(count=3, auto_advance_ms=3000)
+    add(room, 1)
+    room.start(questions())
+    room.close_question()
+    room.next()
+    clock.advance(3000)  # the old auto-advance must not skip question 1
+    assert (room.phase, room.index) == (Phase.QUESTION, 1)
+
+
+def test_end_from_any_phase_cancels_timers():
+    room, clock, published = make_room(auto_advance_ms=1000)
+    add(room, 1)
+    room.start(questions())
+    room.end()
+    assert room.phase == Phase.FINISHED
+    assert clock.pending() == 0
+    assert kinds(published)[-2:] == ["QuestionClosed", "GameOver"]
+    with pytest.raises(RoomError):
+        room.end()
+
+
+def test_scoring_and_streaks_with_server_measured_time():
+    room, clock, _ = make_room(count=3)
+    a, b = add(room, 2)
+    room.start(questions())
+    clock.advance(5000)
+    first, dup = answer(room, a, "6")
+    assert (first.points, first.response_time_ms, first.is_correct, dup) == (750, 5000, True, False)
+    answer(room, b, "5")  # wrong
+    room.next()
+    second, _ = answer(room, a, "9")  # at 0 ms: 1000 + streak 2 bonus 100
+    assert (second.points, second.streak_after) == (1100, 2)
+    answer(room, b, "9")
+    room.next()
+    clock.advance(LIMIT)  # nobody answers: streaks reset
+    assert a.streak == 0 and a.score == 1850
+
+
+def test_acceptance_rules_in_one_place():
+    room, _clock, _ = make_room()
+    a, b = add(room, 2)
+    with pytest.raises(RoomError) as err:
+        answer(room, a, "6", index=0)
+    assert err.value.code == "no_open_question"
+    room.start(questions())
+    for raw, index, code in [("6", 1, "wrong_index"), ("six", 0, "invalid_answer")]:
+        with pytest.raises(RoomError) as err:
+            answer(room, a, raw, index=index)
+        assert err.value.code == code
+    attempt = uuid.uuid4()
+    first, _ = answer(room, a, "6", attempt_id=attempt)
+    again, duplicate = answer(room, a, "6", attempt_id=attempt)
+    assert again is first and duplicate
+    with pytest.raises(RoomError) as err:
+        answer(room, a, "6")
+    assert err.value.code == "already_answered"
+    with pytest.raises(RoomError) as err:  # someone else's attempt_id
+        answer(room, b, "6", attempt_id=attempt)
+    assert err.value.code == "invalid_payload"
+    assert a.answered == 1 and a.score == 1000
+
+
+def test_too_late_before_and_after_the_timer_ran():
+    room, clock, _ = make_room()
+    a, b = add(room, 2)
+    room.start(questions())
+    clock.now += LIMIT + 1  # the deadline passed, the timer has not run yet
+    with pytest.raises(RoomError) as err:
+        answer(room, a, "6")
+    assert err.value.code == "too_late"
+    clock.advance(0)
+    with pytest.raises(RoomError) as err:
+        answer(room, b, "6", index=0)
+    assert err.value.code == "too_late"
+
+
+def test_withdraw_undoes_an_answer_whose_commit_failed():
+    room, _, _ = make_room()
+    a, _b = add(room, 2)
+    room.start(questions())
+    accepted, _ = answer(room, a, "6")
+    room.withdraw(accepted)
+    assert (a.score, a.streak, a.answered) == (0, 0, 0)
+    again, duplicate = answer(room, a, "6", attempt_id=accepted.attempt_id)
+    assert not duplicate and again.points == 1000
+
+
+def test_progress_is_throttled_to_four_a_second():
+    room, clock, published = make_room()
+    times: list[int] = []
+    room._publish = lambda e: (published.append(e), times.append(clock.now))
+    players = add(room, 40)
+    room.start(questions())
+    for p in players[:-1]:
+        answer(room, p, "6")
+        clock.advance(10)  # 39 answers within 0.39 s
+    clock.advance(1000)
+    sent = [(t, e) for t, e in zip(times, published, strict=True) if isinstance(e, events.AnswerProgress)]
+    assert [t for t, _ in sent] == [0, 250, 500]  # not 39 broadcasts: 3, 250 ms apart
+    assert sent[-1][1].answered == 39 and sent[-1][1].players == 40
+
+
+def test_lock_refuses_joins_and_finished_refuses_everything():
+    room, _, _ = make_room()
+    room.lock(True)
+    with pytest.raises(RoomError) as err:
+        room.check_can_join()
+    assert err.value.code == "room_locked"
+    room.lock(False)
+    room.check_can_join()
+    room.start(questions())
+    room.end()
+    with pytest.raises(RoomError) as err:
+        room.check_can_join()
+    assert err.value.code == "game_over"

@@ -1,0 +1,93 @@
+"""Real python-socketio clients (msgpack, websocket only) that record what they receive."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections import defaultdict
+
+import socketio
+
+WAIT_S = 10.0
+
+
+class Refused(Exception):
+    def __init__(self, code: str | None, message: str | None) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class LiveClient:
+    def __init__(self, base_url: str, namespace: str) -> None:
+        self.base_url = base_url
+        self.namespace = namespace
+        self.sio = socketio.AsyncClient(serializer="msgpack", reconnection=False)
+        self.received: dict[str, list] = defaultdict(list)
+        self._changed = asyncio.Condition()
+        self._refusal: dict | None = None
+        self.sio.on("*", self._on_any, namespace=namespace)
+        self.sio.on("connect_error", self._on_connect_error, namespace=namespace)
+
+    async def _on_any(self, event: str, data=None) -> None:
+        self.received[event].append(data)
+        async with self._changed:
+            self._changed.notify_all()
+
+    async def _on_connect_error(self, data=None) -> None:
+        self._refusal = data if isinstance(data, dict) else {"message": data}
+
+    async def connect(self, auth: dict | object) -> LiveClient:
+        try:
+            await self.sio.connect(self.base_url, namespaces=[self.namespace], transports=["websocket"],
+                                   auth=auth, wait_timeout=WAIT_S)
+        except socketio.exceptions.ConnectionError:
+            refusal = self._refusal or {}
+            data = refusal.get("data") or {}
+            raise Refused(data.get("code") if isinstance(data, dict) else None,
+                          refusal.get("message")) from None
+        return self
+
+    async def call(self, event: str, data=None) -> dict:
+        return await self.sio.call(event, data, namespace=self.namespace, timeout=WAIT_S)
+
+    async def wait_for(self, event: str, count: int = 1, predicate=None, within_s: float = WAIT_S):
+        """The `count`-th received `event` matching `predicate`."""
+        def matching():
+            return [d for d in self.received[event] if predicate is None or predicate(d)]
+
+        async with self._changed:
+            await asyncio.wait_for(self._changed.wait_for(lambda: len(matching()) >= count), within_s)
+        return matching()[count - 1]
+
+    def last(self, event: str):
+        return self.received[event][-1] if self.received[event] else None
+
+    async def disconnect(self) -> None:
+        await self.sio.disconnect()
+
+
+async def connect_host(url: str, token: str, room_id) -> LiveClient:
+    host = await LiveClient(url, "/host").connect({"token": token, "room_id": str(room_id)})
+    await host.wait_for("state")
+    return host
+
+
+async def connect_student(url: str, code: str, nickname: str) -> LiveClient:
+    student = await LiveClient(url, "/play").connect({"code": code, "nickname": nickname})
+    await student.wait_for("state")
+    return student
+
+
+def new_attempt() -> str:
+    return str(uuid.uuid4())
+
+
+SECRET = "test-secret-key-for-rejoin-tokens"
+
+
+def live_settings(database_url: str, redis_url: str | None, redis_prefix: str):
+    from server.settings import Settings
+
+    return Settings(database_url=database_url, redis_url=redis_url, redis_prefix=redis_prefix,
+                    secret_key=SECRET, migrate_on_start=False, batch_window_ms=2)
