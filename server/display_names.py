@@ -1,8 +1,9 @@
 """Short single-line texts people type: display names, class names, room titles.
 
-Display names follow the nickname rules (1..20 characters). Once rooms/nicknames.py (with its
-offensive-word filter) is on main, `clean_display_name` should delegate to it so a roster
-name is always a valid nickname.
+Roster display names follow the nickname rules' shape (1..20 characters, no control
+characters) but not rooms/nicknames.py's offensive-word filter: that filter matches inside
+words, which is right for a nickname a child types freely and wrong for the real names a
+teacher types (Dickens, Essex, Spicer). The teacher is the authority over their roster.
 """
 
 from __future__ import annotations

@@ -92,15 +92,6 @@ class Metrics:
     def client_disconnected(self, namespace: str) -> None:
         self.connected_clients.labels(namespace=namespace).dec()
 
-    def room_opened(self) -> None:
-        self.open_rooms.inc()
-
-    def room_closed(self) -> None:
-        self.open_rooms.dec()
-
-    def set_open_rooms(self, count: int) -> None:
-        self.open_rooms.set(count)
-
     # --- answers ------------------------------------------------------------------------
 
     def observe_ack(self, seconds: float) -> None:
@@ -148,6 +139,10 @@ class Metrics:
                 "1 when the Socket.IO Redis manager's pub/sub listener is alive",
                 registry=self.registry)
         self.redis_manager_up.set_function(lambda: 1.0 if _safely(is_alive) else 0.0)
+
+    def watch_open_rooms(self, count: Callable[[], int]) -> None:
+        """Rooms this worker is running, read at every scrape."""
+        self.open_rooms.set_function(lambda: float(_safely(count) or 0))
 
     def watch_database_pool(self, checked_out: Callable[[], int]) -> None:
         self.db_pool_checked_out.set_function(lambda: float(_safely(checked_out) or 0))

@@ -14,8 +14,10 @@ from pydantic import BaseModel, ValidationError
 from socketio.exceptions import ConnectionRefusedError
 
 from rooms.room import RoomError
+from server import app_keys
 from server.live.rate_limits import TokenBucket
 from server.live.services import LIVE, LiveServices
+from server.metrics import Metrics
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
@@ -63,13 +65,20 @@ class LiveNamespace(socketio.AsyncNamespace):
     def live(self) -> LiveServices:
         return self._app[LIVE]
 
+    @property
+    def metrics(self) -> Metrics:
+        return self._app[app_keys.METRICS]
+
     async def start_session(self, sid: str, **fields) -> None:
         await self.save_session(sid, {"bucket": TokenBucket(), **fields})
 
     async def trigger_event(self, event: str, *args):
         if event == "connect":
             try:
-                return await super().trigger_event(event, *args)
+                accepted = await super().trigger_event(event, *args)
+                if accepted is not False:
+                    self.metrics.client_connected(self.namespace)
+                return accepted
             except ConnectionRefusedError:
                 raise
             except Exception:  # e.g. the database is down: refuse cleanly, never hang
@@ -77,6 +86,7 @@ class LiveNamespace(socketio.AsyncNamespace):
                 raise ConnectionRefusedError("the server cannot take you right now",
                                              {"code": "unavailable"}) from None
         if event == "disconnect":
+            self.metrics.client_disconnected(self.namespace)
             try:
                 return await super().trigger_event(event, *args)
             except Exception:
@@ -94,7 +104,11 @@ class LiveNamespace(socketio.AsyncNamespace):
                 return error("rate_limited", "too many messages; slow down")
             if len(args) > 2:
                 raise RoomError("invalid_payload", "send one payload object")
-            return await handler(sid, session, args[1] if len(args) == 2 else None)
+            payload = args[1] if len(args) == 2 else None
+            if event == "answer":  # arrival → ack, commit included: the latency students feel
+                with self.metrics.time_ack():
+                    return await handler(sid, session, payload)
+            return await handler(sid, session, payload)
         except RoomError as exc:
             return error(exc.code, exc.message)
         except Exception:  # a bug must cost one ack, not the room or the server

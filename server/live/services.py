@@ -53,6 +53,7 @@ async def live_ctx(app: web.Application) -> AsyncIterator[None]:
     registry = RoomRegistry(db=app[app_keys.DATABASE], writer=app[app_keys.ANSWER_WRITER],
                             boards=Leaderboards(redis, settings.redis_prefix), broadcaster=emitter,
                             clock=SystemClock(), scheduler=LoopScheduler())
+    app[app_keys.METRICS].watch_open_rooms(lambda: len(registry.room_ids()))
     leases = None
     if settings.redis_url:  # several workers may serve the same rooms
         leases = RoomLeases(redis, settings.redis_prefix, worker_id=uuid.uuid4().hex)

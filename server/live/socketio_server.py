@@ -14,6 +14,7 @@ from server.live.host import HostNamespace
 from server.live.play import PlayNamespace
 from server.live.screen import ScreenNamespace
 from server.live.services import SOCKETIO, disconnect_everyone, live_ctx
+from server.metrics import redis_manager_probe
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,8 @@ def create_socketio_server(app: web.Application) -> socketio.AsyncServer:
         # None means same-origin only: never "*" unless an operator lists origins.
         cors_allowed_origins=list(settings.allowed_origins) or None,
         logger=False, engineio_logger=False)
+    if manager is not None:
+        app[app_keys.METRICS].watch_redis_manager(redis_manager_probe(manager))
     sio.register_namespace(HostNamespace("/host", app))
     sio.register_namespace(PlayNamespace("/play", app))
     sio.register_namespace(ScreenNamespace("/screen", app))

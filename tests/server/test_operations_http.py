@@ -56,15 +56,12 @@ async def test_metrics_move_when_their_methods_are_called(client):
     assert before[("mathrally_redis_up", ())] == 1  # the probe pinged as the app started
     assert ("mathrally_db_pool_checked_out", ()) in before
     assert ("mathrally_process_resident_memory_bytes", ()) in before
-    assert ("mathrally_redis_manager_up", ()) not in before  # no manager watched yet
 
     metrics.client_connected("/play")
     metrics.client_connected("/play")
     metrics.client_connected("/host")
     metrics.client_disconnected("/play")
-    metrics.room_opened()
-    metrics.room_opened()
-    metrics.room_closed()
+    metrics.watch_open_rooms(lambda: 1)
     metrics.observe_ack(0.003)
     metrics.observe_batch(40, 0.004)
     await metrics.after_commit_hook([object()] * 2)
