@@ -78,3 +78,15 @@ async def revoke_token(db: Database, token: str) -> bool:
             "AND expires_at > (now() AT TIME ZONE 'UTC') RETURNING user_id"),
             {"h": token_digest(token)})
     return revoked is not None
+
+
+async def principal_for_token(db: Database, token: str) -> tuple[uuid.UUID, str] | None:
+    """(user_id, role) of a live bearer token of any user (teacher or student), or None."""
+    if not token or len(token) > 200:
+        return None
+    async with db.engine.connect() as conn:
+        row = (await conn.execute(text(
+            "SELECT t.user_id, u.role FROM auth_tokens t JOIN users u ON u.id = t.user_id "
+            "WHERE t.token_hash = :h AND t.revoked_at IS NULL "
+            "AND t.expires_at > (now() AT TIME ZONE 'UTC')"), {"h": token_digest(token)})).first()
+    return (row[0], row[1]) if row else None

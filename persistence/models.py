@@ -142,6 +142,8 @@ class Question(Base):
         Index("idx_operands", "operand1", "operand2", "operation"),
         Index("idx_grid_lookup", "operand1", "operand2", "operation",
               postgresql_where=text("operation IN ('+', '-', '×', '÷')")),
+        Index("idx_track_fact", "track_id", "operand1", "operand2", "operation", unique=True,
+              postgresql_where=text("track_id IS NOT NULL AND operand3 IS NULL")),
         Index("idx_free_fact", "operand1", "operand2", "operation", unique=True,
               postgresql_where=text("track_id IS NULL AND operand3 IS NULL")),
     )
@@ -516,4 +518,30 @@ class LearningEventDailyCount(Base):
 
     __table_args__ = (
         CheckConstraint("event_count > 0", name="learning_event_daily_counts_event_count_check"),
+    )
+
+
+# --- curriculum (sql/schema/0006_curriculum.sql) ----------------------------------------
+
+
+class UserSectionProgress(Base):
+    __tablename__ = "user_section_progress"
+    user_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    section_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("track_sections.id", ondelete="CASCADE"), primary_key=True)
+    track_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("learning_tracks.id", ondelete="CASCADE"))
+    average_mastery: Mapped[Decimal] = mapped_column(Numeric(3, 2), server_default=text("0.00"))
+    accuracy: Mapped[Decimal] = mapped_column(Numeric(5, 2), server_default=text("0.00"))
+    mastered_questions: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    total_response_time: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    is_completed: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
+    completion_date: Mapped[dt.datetime | None] = mapped_column()
+    source: Mapped[str | None] = mapped_column(String(20))
+    updated_at: Mapped[dt.datetime] = mapped_column(server_default=NOW)
+
+    __table_args__ = (
+        CheckConstraint("source IN ('practice', 'placement')",
+                        name="user_section_progress_source_check"),
+        Index("idx_user_section_progress_track", "user_id", "track_id"),
     )

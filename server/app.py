@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from server import app_keys
+from server.curriculum_routes import setup_curriculum
 from server.errors import json_errors
 from server.health import setup_health
 from server.live.socketio_server import setup_live
@@ -34,6 +35,8 @@ def create_app(settings: Settings | None = None) -> web.Application:
     setup_readiness(app)
     setup_teacher_api(app)
     setup_pages(app)
+    # After the answer writer's cleanup context: it hooks the curriculum onto the writer.
+    setup_curriculum(app)
     # After the writer's context: the live game needs Redis, the database and the writer.
     setup_live(app)
     return app

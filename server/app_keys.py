@@ -18,3 +18,7 @@ REDIS = web.AppKey("redis", Redis)
 ANSWER_WRITER = web.AppKey("answer_writer", GroupCommitWriter)
 METRICS = web.AppKey("metrics", Metrics)
 READINESS = web.AppKey("readiness", Readiness)
+# The curriculum's clock (naive UTC now); tests swap it to move days forward.
+CLOCK = web.AppKey("clock", object)
+LEARNING_CACHE = web.AppKey("learning_cache", object)
+PROGRESS_REFRESHER = web.AppKey("progress_refresher", object)

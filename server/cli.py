@@ -1,4 +1,4 @@
-"""`mathrally serve | migrate | retention | backup | restore` (`python -m server` is `serve`)."""
+"""`mathrally serve | migrate | seed | retention | backup | restore` (`python -m server` is `serve`)."""
 
 from __future__ import annotations
 
@@ -39,6 +39,25 @@ def _migrate(settings: Settings) -> None:
     log.info("database schema is up to date")
 
 
+def _seed(settings: Settings) -> None:
+    from persistence.curriculum.seed import seed_curriculum
+    from persistence.database import create_database
+    from persistence.migrations import migrate
+    from server.resources import resolve_database_url
+
+    async def run() -> None:
+        url = await resolve_database_url(settings)
+        await asyncio.to_thread(migrate, url)
+        database = create_database(url, pool_size=1)
+        try:
+            report = await seed_curriculum(database)
+        finally:
+            await database.dispose()
+        log.info("learning tracks seeded: inserted %s, updated %s", report.inserted, report.updated)
+
+    asyncio.run(run())
+
+
 def _ops_command(name: str):
     """The operations commands live in server/ops_cli.py; imported only when run."""
 
@@ -59,6 +78,7 @@ def _ops_command(name: str):
 COMMANDS = {
     "serve": (_serve, "run the server (HTTP, Socket.IO, the web pages)"),
     "migrate": (_migrate, "apply pending schema migrations (safe to repeat)"),
+    "seed": (_seed, "write the standard learning tracks and their facts (safe to repeat)"),
     "retention": (*_ops_command("retention"),
                   "apply the data retention policy (archive, aggregate, trim) in batches"),
     "backup": (*_ops_command("backup"), "pg_dump the database into a folder, keeping the newest N"),

@@ -1,0 +1,131 @@
+"""Which fact a student should see next: due reviews, then the weakest facts, then new ones.
+
+`choose_next_fact` is a pure read (no writes, no clock of its own): solo practice calls it for
+every question, and a live game can call it for a personal round.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from persistence.database import Database
+
+# Below this mastery a fact the student has tried is "weak": they do not yet answer it
+# accurately (the trigger's 'not_started', 'learning' and 'accuracy' levels).
+WEAK_BELOW = Decimal("0.60")
+
+TIER_DUE, TIER_WEAK, TIER_NEW, TIER_STRENGTHEN, TIER_NEW_PLACED, TIER_REFRESH = 1, 2, 3, 4, 5, 6
+REASONS = {TIER_DUE: "due_review", TIER_WEAK: "weakest", TIER_NEW: "new",
+           TIER_STRENGTHEN: "strengthen", TIER_NEW_PLACED: "new", TIER_REFRESH: "refresh"}
+
+# One row per candidate fact, ranked by tier, then within the tier. "Open" sections are those
+# this student has not completed; facts of sections they completed (by practice or by a
+# placement quiz) are new only after the open ones are done.
+_CANDIDATES = """
+WITH finished AS (
+    SELECT DISTINCT unnest(s.question_ids) AS question_id
+    FROM track_sections s
+    JOIN user_section_progress usp
+        ON usp.section_id = s.id AND usp.user_id = :user_id AND usp.is_completed
+    WHERE s.track_id = :track_id
+)
+SELECT q.id, q.operand1, q.operand2, q.operation, q.correct_answer, q.hint, q.explanation,
+       q.display_format, q.sequence_number,
+       CASE WHEN qp.next_review_date <= :today THEN 1
+            WHEN COALESCE(qp.total_attempts, 0) > 0 AND qp.mastery < :weak_below THEN 2
+            WHEN COALESCE(qp.total_attempts, 0) = 0 AND f.question_id IS NULL THEN 3
+            WHEN qp.mastery < 1 AND f.question_id IS NULL THEN 4
+            WHEN COALESCE(qp.total_attempts, 0) = 0 THEN 5
+            ELSE 6 END AS tier
+FROM questions q
+LEFT JOIN question_progress qp ON qp.question_id = q.id AND qp.user_id = :user_id
+LEFT JOIN finished f ON f.question_id = q.id
+WHERE q.track_id = :track_id
+  AND (CAST(:exclude AS uuid) IS NULL OR q.id <> CAST(:exclude AS uuid))
+  {only}
+ORDER BY tier,
+         -- due: the longest overdue first
+         CASE WHEN qp.next_review_date <= :today THEN qp.next_review_date END,
+         -- tried facts: the least mastered, the least accurate, the longest unseen
+         CASE WHEN COALESCE(qp.total_attempts, 0) > 0 THEN qp.mastery END,
+         CASE WHEN COALESCE(qp.total_attempts, 0) > 0
+              THEN qp.correct_attempts::float / qp.total_attempts END,
+         qp.last_attempt_date NULLS FIRST,
+         -- new facts: in track order
+         q.sequence_number
+LIMIT 1
+"""
+
+
+@dataclass(frozen=True)
+class NextFact:
+    question_id: uuid.UUID
+    operand1: int
+    operand2: int
+    operation: str
+    correct_answer: Decimal
+    hint: str | None
+    explanation: str | None
+    display_format: str | None
+    sequence_number: int
+    reason: str  # due_review | weakest | new | strengthen | refresh
+
+
+async def choose_next_fact_in(conn: AsyncConnection, user_id: uuid.UUID, track_id: uuid.UUID,
+                              exclude_question_id: uuid.UUID | None, today: dt.date,
+                              *, due_only: bool = False) -> NextFact | None:
+    sql = _CANDIDATES.format(only="AND qp.next_review_date <= :today" if due_only else "")
+    row = (await conn.execute(text(sql), {
+        "user_id": user_id, "track_id": track_id, "exclude": exclude_question_id,
+        "today": today, "weak_below": WEAK_BELOW})).mappings().first()
+    if row is None:
+        return None
+    return NextFact(row["id"], row["operand1"], row["operand2"], row["operation"],
+                    row["correct_answer"], row["hint"], row["explanation"], row["display_format"],
+                    row["sequence_number"], REASONS[row["tier"]])
+
+
+async def choose_next_fact(db: Database, user_id: uuid.UUID, track_id: uuid.UUID,
+                           exclude_question_id: uuid.UUID | None, today: dt.date,
+                           *, due_only: bool = False) -> NextFact | None:
+    """The fact this student should practise next in this track, never exclude_question_id.
+
+    Due reviews (next_review_date on or before `today`) first, longest overdue first; then
+    the weakest facts they have tried (mastery below WEAK_BELOW); then new facts in track
+    order, those of sections the student has not completed first; between the two kinds of
+    new facts, the not-yet-mastered facts of open sections ("strengthen"); at last the least
+    mastered fact ("refresh"), so practice never runs dry. None only when the track has no
+    other fact (or, with due_only, nothing is due).
+    """
+    async with db.engine.connect() as conn:
+        return await choose_next_fact_in(conn, user_id, track_id, exclude_question_id, today,
+                                         due_only=due_only)
+
+
+PLACEMENT_PER_SECTION = 3
+
+
+async def placement_facts(db: Database, track_id: uuid.UUID,
+                          per_section: int = PLACEMENT_PER_SECTION) -> list[dict]:
+    """A placement quiz: a few facts from each section, spread from its easy end to its hard
+    end (the section's last facts are its hardest), in section order."""
+    async with db.engine.connect() as conn:
+        sections = (await conn.execute(text(
+            "SELECT s.id, s.sequence_number, array_agg(q.id ORDER BY q.sequence_number) AS facts "
+            "FROM track_sections s JOIN questions q ON q.id = ANY(s.question_ids) "
+            "WHERE s.track_id = :t GROUP BY s.id ORDER BY s.sequence_number"),
+            {"t": track_id})).mappings().all()
+    quiz = []
+    for section in sections:
+        facts = section["facts"]
+        count = min(per_section, len(facts))
+        # Evenly spaced positions ending at the last (hardest) fact of the section.
+        positions = sorted({round((len(facts) - 1) * (i + 1) / count) for i in range(count)})
+        quiz += [{"question_id": str(facts[p]), "section_id": str(section["id"])} for p in positions]
+    return quiz

@@ -1,0 +1,23 @@
+"""Curriculum: per-student section completion, unique facts per track.
+
+Revision ID: 0006
+Revises: 0007
+"""
+
+from alembic import op
+
+from persistence.migration_helpers import drop_tables, run_sql_file
+
+revision = "0006"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    run_sql_file("schema/0006_curriculum.sql")
+
+
+def downgrade() -> None:
+    op.execute("DROP INDEX IF EXISTS idx_track_fact")
+    drop_tables(("user_section_progress",))
