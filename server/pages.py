@@ -17,6 +17,7 @@ from aiohttp import web
 
 from server import app_keys
 from server.api_preferences import setup_preference_routes
+from server.api_tracks import setup_track_list_route
 from server.errors import error_response
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -133,5 +134,6 @@ def setup_pages(app: web.Application) -> None:
     app.router.add_get("/static/{path:.+}", _asset_handler(WEB_DIR / "static"))
     app.router.add_get("/vendor/{path:.+}", _asset_handler(WEB_DIR / "vendor"))
     app.router.add_get("/qr/join.svg", join_qr_svg)
-    # The pages' own API: the signed-in user's display preferences.
+    # The pages' own API: the signed-in user's display preferences, the tracks for New game.
     setup_preference_routes(app)
+    setup_track_list_route(app)

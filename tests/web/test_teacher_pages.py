@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from playwright.async_api import expect
+from sqlalchemy import text
 
+from persistence.curriculum.catalog import track_id
+from persistence.curriculum.seed import seed_curriculum
 from tests.web.game_driver import create_room, sign_up_teacher, unique_username
 
 
@@ -102,3 +105,25 @@ async def test_display_preferences_follow_the_teacher_to_another_device(open_tab
     await expect(page.locator("#pref-scheme")).to_have_value("high_contrast")
     laptop.assert_clean()
     tablet.assert_clean()
+
+
+async def test_a_game_can_be_based_on_a_learning_track(open_tab, db):
+    await seed_curriculum(db)
+    tab = await open_tab("/teacher")
+    page = tab.page
+    await sign_up_teacher(page)
+    await page.check("input[name=source][value=track]")
+    await expect(page.locator("#track-field")).to_be_visible()
+    await expect(page.locator("#range-fields")).to_be_hidden()
+    await page.select_option("#room-track", label="Division to 12 × 12 (÷)")
+    await expect(page.locator("#room-operation")).to_have_value("÷")
+    await page.fill("#room-title", "Division facts")
+    await page.click("#room-form button[type=submit]")
+    await expect(page.locator("#room-created")).to_be_visible()
+    await page.locator("#room-list li", has_text="Division facts").wait_for()
+    async with db.engine.connect() as conn:
+        row = (await conn.execute(text(
+            "SELECT operation, track_id, min_operand FROM rooms WHERE title = 'Division facts' "
+            "ORDER BY created_at DESC LIMIT 1"))).one()
+    assert row.operation == "÷" and row.track_id == track_id("division-12") and row.min_operand is None
+    tab.assert_clean()

@@ -117,6 +117,13 @@ async function refreshRooms() {
 }
 
 let tracksLoaded = false;
+let trackOperations = new Map();  // track id → the operations it practises
+
+/** A track practises given operations; the game's operation must be one of them. */
+function syncOperationToTrack() {
+  const ops = trackOperations.get($("#room-track").value) || [];
+  if (ops.length && !ops.includes($("#room-operation").value)) $("#room-operation").value = ops[0];
+}
 
 /** Loaded when the teacher first picks "Learning track" (most games use a plain range). */
 async function loadTracks() {
@@ -128,6 +135,8 @@ async function loadTracks() {
       value: t.track_id || t.id, text: t.operations?.length ? `${t.name} (${t.operations.join(" ")})` : t.name,
     })));
     tracksLoaded = tracks.length > 0;
+    trackOperations = new Map(tracks.map((t) => [t.track_id || t.id, t.operations || []]));
+    syncOperationToTrack();
     if (!tracksLoaded) fieldError($("#room-error"), "There are no learning tracks on this server yet.");
   } catch (err) {
     fieldError($("#room-error"), `Learning tracks are not available: ${err.message}`);
@@ -149,6 +158,7 @@ function wireRoomForm() {
       $("#track-field").hidden = !track;
     });
   }
+  $("#room-track").addEventListener("change", syncOperationToTrack);
   $("#room-auto").addEventListener("change", () => { $("#room-auto-seconds").disabled = !$("#room-auto").checked; });
   $("#room-form").addEventListener("submit", async (e) => {
     e.preventDefault();
