@@ -190,7 +190,7 @@ class PracticeSession(Base):
     status: Mapped[str | None] = mapped_column(
         String(20), server_default=text("'active'::character varying"))
     current_question_index: Mapped[int | None] = mapped_column(Integer, server_default=text("0"))
-    # Retention (0007): set once the session's details were trimmed after six months.
+    # Retention (0004): set once the session's details were trimmed after six months.
     details_trimmed_at: Mapped[dt.datetime | None] = mapped_column()
     # Migration 0003: the exact millisecond sum behind the rounded averages.
     total_response_time: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
@@ -473,7 +473,7 @@ class RoomQuestion(Base):
 
 
 
-# --- retention tables (sql/schema/0007_retention.sql) -------------------------------------
+# --- retention tables (sql/schema/0004_retention.sql) -------------------------------------
 
 
 class AnswerAttemptArchive(Base):
@@ -521,7 +521,7 @@ class LearningEventDailyCount(Base):
     )
 
 
-# --- curriculum (sql/schema/0006_curriculum.sql) ----------------------------------------
+# --- curriculum (sql/schema/0005_curriculum.sql) ----------------------------------------
 
 
 class UserSectionProgress(Base):

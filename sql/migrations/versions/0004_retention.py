@@ -1,6 +1,6 @@
 """Retention: the answer-attempt archive, daily learning-event counts, trimmed sessions.
 
-Revision ID: 0007
+Revision ID: 0004
 Revises: 0003
 """
 
@@ -8,14 +8,14 @@ from alembic import op
 
 from persistence.migration_helpers import drop_tables, run_sql_file
 
-revision = "0007"
+revision = "0004"
 down_revision = "0003"
 branch_labels = None
 depends_on = None
 
 
 def upgrade() -> None:
-    run_sql_file("schema/0007_retention.sql")
+    run_sql_file("schema/0004_retention.sql")
 
 
 def downgrade() -> None:
