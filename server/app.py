@@ -11,6 +11,7 @@ from server.health import setup_health
 from server.live.socketio_server import setup_live
 from server.logs import request_ids
 from server.metrics import redis_probe_ctx, setup_metrics
+from server.pages import setup_pages
 from server.readiness import setup_readiness
 from server.resources import answer_writer_ctx, database_ctx, redis_ctx
 from server.settings import Settings
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None) -> web.Application:
     setup_health(app)
     setup_readiness(app)
     setup_teacher_api(app)
+    setup_pages(app)
     # After the answer writer's cleanup context: it hooks the curriculum onto the writer.
     setup_curriculum(app)
     # After the writer's context: the live game needs Redis, the database and the writer.
