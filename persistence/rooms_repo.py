@@ -112,6 +112,19 @@ async def recently_finished_code(db: Database, code: str, within: dt.timedelta) 
             "LIMIT 1"), {"code": code, "since": utcnow() - within}))
 
 
+async def track_facts(db: Database, track_id: uuid.UUID,
+                      operation: str) -> list[tuple[uuid.UUID, int, int, str, Decimal]]:
+    """(question_id, operand1, operand2, operation, answer) of a track's two-operand facts:
+    those of `operation` when the track has any, else all of them (a mixed-review track)."""
+    async with db.engine.connect() as conn:
+        rows = (await conn.execute(text(
+            "SELECT id, operand1, operand2, operation, correct_answer FROM questions "
+            "WHERE track_id = :t AND operand3 IS NULL ORDER BY sequence_number"),
+            {"t": track_id})).all()
+    same_operation = [tuple(r) for r in rows if r.operation == operation]
+    return same_operation or [tuple(r) for r in rows]
+
+
 async def find_or_create_facts(db: Database, facts: list[tuple[int, int, str, Decimal]]) -> list[uuid.UUID]:
     """The question id of each (operand1, operand2, operation, answer), creating what is missing.
 

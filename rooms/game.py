@@ -21,7 +21,7 @@ from rooms.clock import Clock, Scheduler
 from rooms.leaderboard import Leaderboards
 from rooms.nicknames import InvalidNickname, clean_nickname, nickname_key
 from rooms.ports import AnswerWriter, Broadcaster
-from rooms.questions import Fact, choose_facts
+from rooms.questions import Fact, choose_facts, choose_from
 from rooms.room import Answer, Phase, Player, Room, RoomError, RoomQuestion
 
 log = logging.getLogger(__name__)
@@ -187,14 +187,28 @@ class LiveGame:
         async with self._lock:
             if self.room.phase != Phase.LOBBY:
                 raise RoomError("invalid_phase", f"cannot start in phase {self.room.phase}")
-            facts = choose_facts(self.row.operation, self.row.min_operand, self.row.max_operand,
-                                 self.row.question_count, self._rng)
-            ids = await rooms_repo.find_or_create_facts(
-                self._db, [(f.operand1, f.operand2, f.operation, f.correct_answer) for f in facts])
+            ids, facts = await self._choose_questions()
             if not await rooms_repo.record_game_start(self._db, self.room_id, ids):
                 raise RoomError("invalid_phase", "this game has already started")
             self.room.start([RoomQuestion(i, qid, fact)
                              for i, (qid, fact) in enumerate(zip(ids, facts, strict=True))])
+
+    async def _choose_questions(self) -> tuple[list[uuid.UUID], list[Fact]]:
+        """The game's questions: from its learning track when it has one, else from its
+        operation and operand range (facts found or created in the free-standing bank)."""
+        count = self.row.question_count
+        if self.row.track_id is not None:
+            pool = await rooms_repo.track_facts(self._db, self.row.track_id, self.row.operation)
+            if not pool:
+                raise RoomError("invalid_phase", "this game's learning track has no facts")
+            chosen = choose_from(pool, count, self._rng)
+            return ([qid for qid, *_ in chosen],
+                    [Fact(a, b, op, answer) for _, a, b, op, answer in chosen])
+        facts = choose_facts(self.row.operation, self.row.min_operand, self.row.max_operand,
+                             count, self._rng)
+        ids = await rooms_repo.find_or_create_facts(
+            self._db, [(f.operand1, f.operand2, f.operation, f.correct_answer) for f in facts])
+        return ids, facts
 
     async def next(self) -> None:
         self.room.next()

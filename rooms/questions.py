@@ -1,4 +1,5 @@
-"""Which facts a game asks: an operation over an operand range, without repeats if possible.
+"""Which facts a game asks: an operation over an operand range (or a track's facts, loaded by
+the caller), without repeats if possible.
 
 Subtraction keeps the larger operand first (no negative answers); division is built from its
 quotient (dividend = divisor × quotient), so divisors are never 0 and quotients are whole.
@@ -9,6 +10,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import TypeVar
+
+T = TypeVar("T")
 
 OPERATIONS = ("+", "-", "×", "÷")
 DEFAULT_RANGE = (0, 10)
@@ -60,9 +64,15 @@ def fact_pool(operation: str, min_operand: int | None, max_operand: int | None) 
 
 def choose_facts(operation: str, min_operand: int | None, max_operand: int | None, count: int,
                  rng: random.Random) -> list[Fact]:
-    """`count` facts; each fact once before any repeats, and never the same fact twice running."""
-    pool = fact_pool(operation, min_operand, max_operand)
-    chosen: list[Fact] = []
+    """`count` facts of the range; each once before any repeats, never the same twice running."""
+    return choose_from(fact_pool(operation, min_operand, max_operand), count, rng)
+
+
+def choose_from(pool: list[T], count: int, rng: random.Random) -> list[T]:
+    """`count` items of `pool`; each once before any repeats, never the same twice running."""
+    if not pool:
+        raise ValueError("there is nothing to choose from")
+    chosen: list[T] = []
     while len(chosen) < count:
         batch = pool[:]
         rng.shuffle(batch)
