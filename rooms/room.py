@@ -19,8 +19,10 @@ from rooms.answers import InvalidAnswer, parse_answer
 from rooms.clock import Cancellable, Clock, Scheduler
 from rooms.questions import Fact
 from rooms.scoring import score_answer
+from rooms.throttle import Throttle
 
 PROGRESS_INTERVAL_MS = 250  # answer_progress at most 4 times a second per room
+LOBBY_INTERVAL_MS = 250  # lobby at most 4 times a second per room, however fast students join
 
 
 class Phase(StrEnum):
@@ -126,8 +128,9 @@ class Room:
         self.records: list[QuestionRecord] = []
         self.attempts: dict[uuid.UUID, Answer] = {}
         self._timer: Cancellable | None = None
-        self._progress_timer: Cancellable | None = None
-        self._last_progress_ms: int | None = None
+        self._progress = Throttle(PROGRESS_INTERVAL_MS, self._report_progress, clock=clock,
+                                  scheduler=scheduler)
+        self._lobby = Throttle(LOBBY_INTERVAL_MS, self._report_lobby, clock=clock, scheduler=scheduler)
 
     # --- views ---------------------------------------------------------------------------
 
@@ -163,7 +166,7 @@ class Room:
 
     def add_player(self, player: Player) -> None:
         self.players[player.player_id] = player
-        self._publish(events.LobbyChanged())
+        self._lobby.request()
 
     def connect(self, player_id: uuid.UUID) -> Player:
         player = self.players.get(player_id)
@@ -185,7 +188,7 @@ class Room:
             raise RoomError("not_found", "no such player in this room")
         player.kicked = True
         self._publish(events.PlayerKicked(player_id))
-        self._publish(events.LobbyChanged())
+        self._lobby.request()
         self._close_if_everyone_answered()
         return player
 
@@ -193,7 +196,7 @@ class Room:
         if self.phase == Phase.FINISHED:
             raise RoomError("invalid_phase", "the game is over")
         self.locked = locked
-        self._publish(events.LobbyChanged())
+        self._lobby.request()
 
     # --- the teacher's controls ----------------------------------------------------------
 
@@ -224,6 +227,7 @@ class Room:
 
     def dispose(self) -> None:
         self._cancel_timers()
+        self._lobby.cancel()
 
     # --- answers -------------------------------------------------------------------------
 
@@ -272,7 +276,7 @@ class Room:
         self._apply(player, answer)
         record.answers[player_id] = answer
         self.attempts[attempt_id] = answer
-        self._schedule_progress()
+        self._progress.request()
         self._close_if_everyone_answered()
         return answer, False
 
@@ -330,13 +334,13 @@ class Room:
         player.total_response_ms += answer.response_time_ms
 
     def _open_question(self, index: int) -> None:
+        self._lobby.flush()  # the lobby as it was goes out before the question
         self._cancel_timers()
         now, epoch = self._clock.monotonic_ms(), self._clock.epoch_ms()
         limit = self.config.time_limit_ms
         record = QuestionRecord(self.questions[index], now, now + limit, epoch + limit)
         self.records.append(record)
         self.phase = Phase.QUESTION
-        self._last_progress_ms = None
         self._timer = self._scheduler.call_later(limit, self._on_deadline)
         self._publish(events.QuestionOpened(index=index, closes_at_epoch_ms=record.closes_at_epoch_ms))
 
@@ -380,29 +384,24 @@ class Room:
             self._finish()
 
     def _finish(self) -> None:
+        self._lobby.flush()
         self._cancel_timers()
         self.phase = Phase.FINISHED
         self._publish(events.GameOver())
 
-    def _schedule_progress(self) -> None:
-        if self._progress_timer is not None:
-            return
-        now = self._clock.monotonic_ms()
-        due = 0 if self._last_progress_ms is None else self._last_progress_ms + PROGRESS_INTERVAL_MS - now
-        self._progress_timer = self._scheduler.call_later(max(0, due), self._flush_progress)
-
-    def _flush_progress(self) -> None:
-        self._progress_timer = None
+    def _report_progress(self) -> None:
         record = self.current
         if self.phase != Phase.QUESTION or record is None:
             return
-        self._last_progress_ms = self._clock.monotonic_ms()
         self._publish(events.AnswerProgress(index=self.index, answered=len(record.answers),
                                             players=len(self.roster())))
 
+    def _report_lobby(self) -> None:
+        self._publish(events.LobbyChanged())
+
     def _cancel_timers(self) -> None:
-        for timer in (self._timer, self._progress_timer):
-            if timer is not None:
-                timer.cancel()
+        """The phase's timers; a new phase starts its progress reports afresh."""
+        if self._timer is not None:
+            self._timer.cancel()
         self._timer = None
-        self._progress_timer = None
+        self._progress.cancel()
