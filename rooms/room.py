@@ -17,6 +17,7 @@ from enum import StrEnum
 from rooms import events
 from rooms.answers import InvalidAnswer, parse_answer
 from rooms.clock import Cancellable, Clock, Scheduler
+from rooms.nicknames import nickname_key
 from rooms.questions import Fact
 from rooms.scoring import score_answer
 from rooms.throttle import Throttle
@@ -84,6 +85,15 @@ class Player:
         return self.connections > 0 and not self.kicked
 
 
+@dataclass(frozen=True)
+class Reservation:
+    """A nickname and a join order held for a student whose player row is being written."""
+
+    nickname: str
+    join_order: int
+    user_id: uuid.UUID | None
+
+
 @dataclass
 class Answer:
     """An accepted answer. `streak_before`/`score_before` let a failed commit be undone."""
@@ -127,6 +137,10 @@ class Room:
         self.questions: list[RoomQuestion] = []
         self.records: list[QuestionRecord] = []
         self.attempts: dict[uuid.UUID, Answer] = {}
+        # Kept as players come and go, so a join costs O(1) however full the room is.
+        self._nicknames: set[str] = set()  # of players not kicked, and of reservations
+        self._by_user: dict[uuid.UUID, uuid.UUID] = {}
+        self._next_join_order = 1
         self._timer: Cancellable | None = None
         self._progress = Throttle(PROGRESS_INTERVAL_MS, self._report_progress, clock=clock,
                                   scheduler=scheduler)
@@ -154,7 +168,22 @@ class Room:
         return bool(record and player_id in record.answers)
 
     def next_join_order(self) -> int:
-        return max((p.join_order for p in self.players.values()), default=0) + 1
+        return self._next_join_order
+
+    def player_of_user(self, user_id: uuid.UUID) -> Player | None:
+        player_id = self._by_user.get(user_id)
+        return self.players.get(player_id) if player_id is not None else None
+
+    def nickname_taken(self, nickname: str) -> bool:
+        return nickname_key(nickname) in self._nicknames
+
+    def free_variant(self, nickname: str) -> str:
+        """`nickname`, or "nickname 2", "nickname 3"… whichever nobody in the room has."""
+        candidate, n = nickname, 1
+        while self.nickname_taken(candidate):
+            n += 1
+            candidate = f"{nickname[:17]} {n}"
+        return candidate
 
     # --- players -------------------------------------------------------------------------
 
@@ -164,9 +193,37 @@ class Room:
         if self.locked:
             raise RoomError("room_locked", "the teacher has locked this room")
 
+    def reserve(self, nickname: str, user_id: uuid.UUID | None = None) -> Reservation:
+        """Hold `nickname` and the next join order while the player is written, or RoomError.
+
+        Synchronous, so on the event loop two joins can never take the same nickname or
+        order; the slow part (the database) then runs outside any lock.
+        """
+        self.check_can_join()
+        if self.nickname_taken(nickname):
+            raise RoomError("nickname_taken", "someone in this room already has that nickname")
+        reservation = Reservation(nickname, self._next_join_order, user_id)
+        self._nicknames.add(nickname_key(nickname))
+        self._next_join_order += 1
+        return reservation
+
+    def release(self, reservation: Reservation) -> None:
+        """The player could not be written: the nickname is free again. The join order is
+        not reused (a write that failed late may still have committed it): it stays a gap,
+        and the order of the players stays exact."""
+        self._nicknames.discard(nickname_key(reservation.nickname))
+
     def add_player(self, player: Player) -> None:
-        self.players[player.player_id] = player
+        self.restore_player(player)
         self._lobby.request()
+
+    def restore_player(self, player: Player) -> None:
+        """A player as the database has it (a written reservation, or a rebuilt room)."""
+        self.players[player.player_id] = player
+        self._by_user[player.user_id] = player.player_id
+        if not player.kicked:
+            self._nicknames.add(nickname_key(player.nickname))
+        self._next_join_order = max(self._next_join_order, player.join_order + 1)
 
     def connect(self, player_id: uuid.UUID) -> Player:
         player = self.players.get(player_id)
@@ -187,6 +244,7 @@ class Room:
         if player is None or player.kicked:
             raise RoomError("not_found", "no such player in this room")
         player.kicked = True
+        self._nicknames.discard(nickname_key(player.nickname))
         self._publish(events.PlayerKicked(player_id))
         self._lobby.request()
         self._close_if_everyone_answered()

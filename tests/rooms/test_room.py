@@ -314,3 +314,30 @@ def test_lock_and_kick_are_reported_in_the_lobby_too():
     room.lock(True)
     clock.advance(300)
     assert kinds(published)[-1] == "LobbyChanged"
+
+
+def test_reservations_hold_nicknames_and_join_orders_until_released():
+    room, _, _ = make_room()
+    a = room.reserve("Ada")
+    b = room.reserve("Bo")
+    assert (a.join_order, b.join_order) == (1, 2)
+    with pytest.raises(RoomError) as err:
+        room.reserve("ADA")  # case-insensitively, while Ada's row is still being written
+    assert err.value.code == "nickname_taken"
+    room.release(a)
+    again = room.reserve("Ada")
+    assert again.join_order == 3  # never reused: a late failure may have committed order 1
+    assert room.free_variant("Bo") == "Bo 2"
+
+
+def test_a_kicked_players_nickname_is_free_and_restored_players_count():
+    room, _, _ = make_room()
+    kept = Player(uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), "Kept", 7)
+    gone = Player(uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), "Gone", 9, kicked=True)
+    room.restore_player(kept)
+    room.restore_player(gone)
+    assert room.nickname_taken("kept") and not room.nickname_taken("Gone")
+    assert room.reserve("New").join_order == 10
+    assert room.player_of_user(gone.user_id) is gone
+    room.kick(kept.player_id)
+    assert not room.nickname_taken("Kept")
