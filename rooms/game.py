@@ -284,13 +284,17 @@ class LiveGame:
         roster, top, ranks = await self._board()
         common = {"index": index, "top": top, "players": len(roster)}
         yours = {p.player_id: views.you_on_board(p, ranks.get(p.player_id)) for p in roster}
-        await self._out.leaderboard(self.room_id, common, yours)
+        await self._out.leaderboard(self.room_id, common, yours, _connections(roster))
 
     async def _send_game_over(self) -> None:
         roster, top, ranks = await self._board()
         common = {"podium": top[:3], "top": top, "players": len(roster)}
         yours = {p.player_id: views.you_at_game_over(p, ranks.get(p.player_id)) for p in roster}
-        await self._out.game_over(self.room_id, common, yours)
+        await self._out.game_over(self.room_id, common, yours, _connections(roster))
+
+
+def _connections(roster: list[Player]) -> dict[uuid.UUID, int]:
+    return {p.player_id: p.connections for p in roster}
 
 
 def room_config(row: rooms_repo.RoomRow):
