@@ -18,7 +18,7 @@ from persistence.answer_flow import AttemptIn, AttemptRejected
 from persistence.database import Database
 from rooms import events, views
 from rooms.clock import Clock, Scheduler
-from rooms.leaderboard import Leaderboards
+from rooms.leaderboard import JOIN_MAX, Leaderboards
 from rooms.nicknames import InvalidNickname, clean_nickname
 from rooms.ports import AnswerWriter, Broadcaster
 from rooms.questions import Fact, choose_facts
@@ -116,6 +116,9 @@ class LiveGame:
 
     async def _admit(self, reservation: Reservation) -> Player:
         """Write the reserved player; a failed write gives the reservation back."""
+        if reservation.join_order > JOIN_MAX:  # the board's composite has no room for more
+            self.room.release(reservation)
+            raise RoomError("room_full", f"this room is full (at most {JOIN_MAX} players)")
         try:
             row = await rooms_repo.create_player(self._db, self.row, reservation.nickname,
                                                  reservation.join_order, reservation.user_id)

@@ -11,7 +11,7 @@ import pytest
 from persistence import rooms_repo
 from rooms.clock import LoopScheduler, SystemClock
 from rooms.gateway import RoomGateway
-from rooms.leaderboard import Leaderboards
+from rooms.leaderboard import JOIN_MAX, Leaderboards
 from rooms.registry import RoomRegistry
 from rooms.room import RoomError
 from tests.support import factories
@@ -120,3 +120,17 @@ async def test_open_rooms_are_found_by_code_in_memory_until_they_finish(live):
     assert refused.value.code == "game_over"
     await registry.drop(room["room_id"])
     assert registry.open_room_id(room["code"]) is None
+
+
+async def test_a_room_past_the_boards_bound_refuses_cleanly(live, db):
+    gateway, registry, _, room, _ = live
+    await gateway.join(room["code"], nickname="Ada")
+    game = await registry.by_id(room["room_id"])
+    game.room._next_join_order = JOIN_MAX  # as if 1,021 more had joined
+    assert (await gateway.join(room["code"], nickname="Last"))["joined"]["nickname"] == "Last"
+    with pytest.raises(RoomError) as refused:
+        await gateway.join(room["code"], nickname="One too many")
+    assert refused.value.code == "room_full"
+    rows = await rooms_repo.players_of(db, room["room_id"])
+    assert [(r.nickname, r.join_order) for r in rows] == [("Ada", 1), ("Last", JOIN_MAX)]
+    assert not game.room.nickname_taken("One too many")
