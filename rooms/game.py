@@ -18,11 +18,11 @@ from persistence.answer_flow import AttemptIn, AttemptRejected
 from persistence.database import Database
 from rooms import events, views
 from rooms.clock import Clock, Scheduler
-from rooms.leaderboard import Leaderboards
-from rooms.nicknames import InvalidNickname, clean_nickname, nickname_key
+from rooms.leaderboard import JOIN_MAX, Leaderboards
+from rooms.nicknames import InvalidNickname, clean_nickname
 from rooms.ports import AnswerWriter, Broadcaster
 from rooms.questions import Fact, choose_facts, choose_from
-from rooms.room import Answer, Phase, Player, Room, RoomError, RoomQuestion
+from rooms.room import Answer, Phase, Player, Reservation, Room, RoomError, RoomQuestion
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,7 @@ class LiveGame:
         self._rng = rng
         self._lock = asyncio.Lock()  # joins and host controls, one at a time
         self._commits: dict[uuid.UUID, asyncio.Task] = {}
+        self._joining_users: dict[uuid.UUID, asyncio.Task[Player]] = {}
         self._queue: asyncio.Queue[events.RoomEvent | None] = asyncio.Queue()
         self._dispatcher: asyncio.Task | None = None
 
@@ -81,42 +82,63 @@ class LiveGame:
     # --- players -------------------------------------------------------------------------
 
     async def join(self, nickname: str | None, student) -> Player:
-        """A new player (guest with a nickname, or a rostered student), or RoomError."""
+        """A new player (guest with a nickname, or a rostered student), or RoomError.
+
+        The lock is held only to reserve the nickname and the join order (no await inside
+        it but its own acquisition, so joins still queue behind a host control such as
+        `start`); the player's rows are written outside it, so joins into one room run
+        concurrently and a storm is not paced by database round trips.
+        """
+        if student is None:
+            assert nickname is not None
+            async with self._lock:
+                reservation = self.room.reserve(nickname)
+            return await self._admit(reservation)
+        user_id = student.user_id
         async with self._lock:
             self.room.check_can_join()
-            user_id = None
-            if student is not None:
-                user_id = student.user_id
-                existing = next((p for p in self.room.players.values() if p.user_id == user_id), None)
-                if existing is not None:
-                    if existing.kicked:
-                        raise RoomError("kicked", "the teacher removed you from this game")
-                    return existing
+            existing = self.room.player_of_user(user_id)
+            if existing is not None:
+                if existing.kicked:
+                    raise RoomError("kicked", "the teacher removed you from this game")
+                return existing
+            pending = self._joining_users.get(user_id)
+            if pending is None:  # the same student joining twice at once gets one player
                 try:
-                    nickname = self._free_variant(clean_nickname(student.display_name))
+                    name = self.room.free_variant(clean_nickname(student.display_name))
                 except InvalidNickname:  # a roster name this room cannot show
-                    nickname = self._free_variant("Student")
-            else:
-                assert nickname is not None
-                if nickname_key(nickname) in self._taken_nicknames():
-                    raise RoomError("nickname_taken", "someone in this room already has that nickname")
-            row = await rooms_repo.create_player(self._db, self.row, nickname, self.room.next_join_order(),
-                                                 user_id)
-            player = Player(row.player_id, row.user_id, row.session_id, row.nickname, row.join_order)
-            self._sessions[row.session_id] = (self.room_id, row.player_id)
-            await self._boards.add_player(self.room_id, player.player_id, player.join_order)
-            self.room.add_player(player)
-            return player
+                    name = self.room.free_variant("Student")
+                pending = asyncio.get_running_loop().create_task(
+                    self._admit(self.room.reserve(name, user_id)))
+                self._joining_users[user_id] = pending
+                pending.add_done_callback(lambda _t: self._joining_users.pop(user_id, None))
+        return await asyncio.shield(pending)
 
-    def _taken_nicknames(self) -> set[str]:
-        return {nickname_key(p.nickname) for p in self.room.roster()}
-
-    def _free_variant(self, nickname: str) -> str:
-        taken, candidate, n = self._taken_nicknames(), nickname, 1
-        while nickname_key(candidate) in taken:
-            n += 1
-            candidate = f"{nickname[:17]} {n}"
-        return candidate
+    async def _admit(self, reservation: Reservation) -> Player:
+        """Write the reserved player; a failed write gives the reservation back."""
+        if reservation.join_order > JOIN_MAX:  # the board's composite has no room for more
+            self.room.release(reservation)
+            raise RoomError("room_full", f"this room is full (at most {JOIN_MAX} players)")
+        try:
+            row = await rooms_repo.create_player(self._db, self.row, reservation.nickname,
+                                                 reservation.join_order, reservation.user_id)
+        except BaseException:
+            self.room.release(reservation)
+            raise
+        if row.join_order != reservation.join_order:  # a student the database already had
+            self.room.release(reservation)
+            known = self.room.players.get(row.player_id)
+            if known is not None:
+                return known
+        player = Player(row.player_id, row.user_id, row.session_id, row.nickname, row.join_order,
+                        kicked=row.kicked)
+        self._sessions[row.session_id] = (self.room_id, row.player_id)
+        # In the room as soon as it is in the database, so memory never disagrees with it.
+        self.room.add_player(player)
+        if player.kicked:
+            raise RoomError("kicked", "the teacher removed you from this game")
+        await self._boards.add_player(self.room_id, player.player_id, player.join_order)
+        return player
 
     def player(self, player_id: uuid.UUID) -> Player:
         player = self.room.players.get(player_id)
@@ -279,13 +301,17 @@ class LiveGame:
         roster, top, ranks = await self._board()
         common = {"index": index, "top": top, "players": len(roster)}
         yours = {p.player_id: views.you_on_board(p, ranks.get(p.player_id)) for p in roster}
-        await self._out.leaderboard(self.room_id, common, yours)
+        await self._out.leaderboard(self.room_id, common, yours, _connections(roster))
 
     async def _send_game_over(self) -> None:
         roster, top, ranks = await self._board()
         common = {"podium": top[:3], "top": top, "players": len(roster)}
         yours = {p.player_id: views.you_at_game_over(p, ranks.get(p.player_id)) for p in roster}
-        await self._out.game_over(self.room_id, common, yours)
+        await self._out.game_over(self.room_id, common, yours, _connections(roster))
+
+
+def _connections(roster: list[Player]) -> dict[uuid.UUID, int]:
+    return {p.player_id: p.connections for p in roster}
 
 
 def room_config(row: rooms_repo.RoomRow):

@@ -64,8 +64,10 @@ class RoomGateway:
     # --- what the namespaces call ----------------------------------------------------------
 
     async def join(self, code: str, *, nickname: str | None = None, student_key: str | None = None) -> dict:
-        row = await joining.room_for_code(self._db, code)
-        return await self._route(row.room_id, "join", {"nickname": nickname, "student_key": student_key})
+        room_id = self._registry.open_room_id(code)
+        if room_id is None:
+            room_id = (await joining.room_for_code(self._db, code)).room_id
+        return await self._route(room_id, "join", {"nickname": nickname, "student_key": student_key})
 
     async def rejoin(self, room_id: uuid.UUID, player_id: uuid.UUID) -> dict:
         return await self._route(room_id, "rejoin", {"player_id": str(player_id)})

@@ -38,6 +38,10 @@ class RoomRegistry:
         self._scheduler = scheduler
         self._rng = rng or random.SystemRandom()
         self._games: dict[uuid.UUID, LiveGame] = {}
+        # Join code → room, for the open games held here: a join into a room this worker
+        # runs needs no database round trip to find it. Another worker's room (or one not
+        # loaded yet) is not here, and the code is looked up in PostgreSQL as before.
+        self._open_codes: dict[str, uuid.UUID] = {}
         self._loading = asyncio.Lock()
         self._background: set[asyncio.Task] = set()
         # session_id → (room_id, player_id): how a committed attempt finds its board.
@@ -46,6 +50,7 @@ class RoomRegistry:
 
     def _finished(self, room_id: uuid.UUID) -> None:
         """A finished game leaves memory after a while (rejoins then reload it from PostgreSQL)."""
+        self._forget_code(room_id)
         loop = asyncio.get_running_loop()
 
         def drop_later() -> None:
@@ -61,8 +66,22 @@ class RoomRegistry:
     def holds(self, room_id: uuid.UUID) -> bool:
         return room_id in self._games
 
+    def open_room_id(self, code: str) -> uuid.UUID | None:
+        """The open game held here that `code` names, or None: ask PostgreSQL then."""
+        room_id = self._open_codes.get(code)
+        game = self._games.get(room_id) if room_id is not None else None
+        if game is None or game.room.phase == Phase.FINISHED:
+            return None
+        return room_id
+
+    def _forget_code(self, room_id: uuid.UUID) -> None:
+        game = self._games.get(room_id)
+        if game is not None and self._open_codes.get(game.row.code) == room_id:
+            del self._open_codes[game.row.code]
+
     async def drop(self, room_id: uuid.UUID) -> None:
         """Stop running a room here (another worker owns it now)."""
+        self._forget_code(room_id)
         game = self._games.pop(room_id, None)
         if game is not None:
             await game.close()
@@ -84,6 +103,8 @@ class RoomRegistry:
                                        sessions=self._sessions, on_finished=self._finished)
                 await self._restore(game)
                 self._games[row.room_id] = game
+                if game.room.phase != Phase.FINISHED:
+                    self._open_codes[row.code] = row.room_id
                 game.run()
             return game
 
@@ -92,7 +113,7 @@ class RoomRegistry:
         room = game.room
         for p in await rooms_repo.players_of(self._db, game.room_id):
             player = Player(p.player_id, p.user_id, p.session_id, p.nickname, p.join_order, kicked=p.kicked)
-            room.players[p.player_id] = player
+            room.restore_player(player)
             self._sessions[p.session_id] = (game.room_id, p.player_id)
         if game.row.status == "lobby":
             return
@@ -142,5 +163,6 @@ class RoomRegistry:
 
     async def close_all(self) -> None:
         games, self._games = list(self._games.values()), {}
+        self._open_codes.clear()
         for game in games:
             await game.close()

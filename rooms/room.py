@@ -17,10 +17,13 @@ from enum import StrEnum
 from rooms import events
 from rooms.answers import InvalidAnswer, parse_answer
 from rooms.clock import Cancellable, Clock, Scheduler
+from rooms.nicknames import nickname_key
 from rooms.questions import Fact
 from rooms.scoring import score_answer
+from rooms.throttle import Throttle
 
 PROGRESS_INTERVAL_MS = 250  # answer_progress at most 4 times a second per room
+LOBBY_INTERVAL_MS = 250  # lobby at most 4 times a second per room, however fast students join
 
 
 class Phase(StrEnum):
@@ -82,6 +85,15 @@ class Player:
         return self.connections > 0 and not self.kicked
 
 
+@dataclass(frozen=True)
+class Reservation:
+    """A nickname and a join order held for a student whose player row is being written."""
+
+    nickname: str
+    join_order: int
+    user_id: uuid.UUID | None
+
+
 @dataclass
 class Answer:
     """An accepted answer. `streak_before`/`score_before` let a failed commit be undone."""
@@ -125,9 +137,14 @@ class Room:
         self.questions: list[RoomQuestion] = []
         self.records: list[QuestionRecord] = []
         self.attempts: dict[uuid.UUID, Answer] = {}
+        # Kept as players come and go, so a join costs O(1) however full the room is.
+        self._nicknames: set[str] = set()  # of players not kicked, and of reservations
+        self._by_user: dict[uuid.UUID, uuid.UUID] = {}
+        self._next_join_order = 1
         self._timer: Cancellable | None = None
-        self._progress_timer: Cancellable | None = None
-        self._last_progress_ms: int | None = None
+        self._progress = Throttle(PROGRESS_INTERVAL_MS, self._report_progress, clock=clock,
+                                  scheduler=scheduler)
+        self._lobby = Throttle(LOBBY_INTERVAL_MS, self._report_lobby, clock=clock, scheduler=scheduler)
 
     # --- views ---------------------------------------------------------------------------
 
@@ -151,7 +168,22 @@ class Room:
         return bool(record and player_id in record.answers)
 
     def next_join_order(self) -> int:
-        return max((p.join_order for p in self.players.values()), default=0) + 1
+        return self._next_join_order
+
+    def player_of_user(self, user_id: uuid.UUID) -> Player | None:
+        player_id = self._by_user.get(user_id)
+        return self.players.get(player_id) if player_id is not None else None
+
+    def nickname_taken(self, nickname: str) -> bool:
+        return nickname_key(nickname) in self._nicknames
+
+    def free_variant(self, nickname: str) -> str:
+        """`nickname`, or "nickname 2", "nickname 3"… whichever nobody in the room has."""
+        candidate, n = nickname, 1
+        while self.nickname_taken(candidate):
+            n += 1
+            candidate = f"{nickname[:17]} {n}"
+        return candidate
 
     # --- players -------------------------------------------------------------------------
 
@@ -161,9 +193,37 @@ class Room:
         if self.locked:
             raise RoomError("room_locked", "the teacher has locked this room")
 
+    def reserve(self, nickname: str, user_id: uuid.UUID | None = None) -> Reservation:
+        """Hold `nickname` and the next join order while the player is written, or RoomError.
+
+        Synchronous, so on the event loop two joins can never take the same nickname or
+        order; the slow part (the database) then runs outside any lock.
+        """
+        self.check_can_join()
+        if self.nickname_taken(nickname):
+            raise RoomError("nickname_taken", "someone in this room already has that nickname")
+        reservation = Reservation(nickname, self._next_join_order, user_id)
+        self._nicknames.add(nickname_key(nickname))
+        self._next_join_order += 1
+        return reservation
+
+    def release(self, reservation: Reservation) -> None:
+        """The player could not be written: the nickname is free again. The join order is
+        not reused (a write that failed late may still have committed it): it stays a gap,
+        and the order of the players stays exact."""
+        self._nicknames.discard(nickname_key(reservation.nickname))
+
     def add_player(self, player: Player) -> None:
+        self.restore_player(player)
+        self._lobby.request()
+
+    def restore_player(self, player: Player) -> None:
+        """A player as the database has it (a written reservation, or a rebuilt room)."""
         self.players[player.player_id] = player
-        self._publish(events.LobbyChanged())
+        self._by_user[player.user_id] = player.player_id
+        if not player.kicked:
+            self._nicknames.add(nickname_key(player.nickname))
+        self._next_join_order = max(self._next_join_order, player.join_order + 1)
 
     def connect(self, player_id: uuid.UUID) -> Player:
         player = self.players.get(player_id)
@@ -184,8 +244,9 @@ class Room:
         if player is None or player.kicked:
             raise RoomError("not_found", "no such player in this room")
         player.kicked = True
+        self._nicknames.discard(nickname_key(player.nickname))
         self._publish(events.PlayerKicked(player_id))
-        self._publish(events.LobbyChanged())
+        self._lobby.request()
         self._close_if_everyone_answered()
         return player
 
@@ -193,7 +254,7 @@ class Room:
         if self.phase == Phase.FINISHED:
             raise RoomError("invalid_phase", "the game is over")
         self.locked = locked
-        self._publish(events.LobbyChanged())
+        self._lobby.request()
 
     # --- the teacher's controls ----------------------------------------------------------
 
@@ -224,6 +285,7 @@ class Room:
 
     def dispose(self) -> None:
         self._cancel_timers()
+        self._lobby.cancel()
 
     # --- answers -------------------------------------------------------------------------
 
@@ -272,7 +334,7 @@ class Room:
         self._apply(player, answer)
         record.answers[player_id] = answer
         self.attempts[attempt_id] = answer
-        self._schedule_progress()
+        self._progress.request()
         self._close_if_everyone_answered()
         return answer, False
 
@@ -330,13 +392,13 @@ class Room:
         player.total_response_ms += answer.response_time_ms
 
     def _open_question(self, index: int) -> None:
+        self._lobby.flush()  # the lobby as it was goes out before the question
         self._cancel_timers()
         now, epoch = self._clock.monotonic_ms(), self._clock.epoch_ms()
         limit = self.config.time_limit_ms
         record = QuestionRecord(self.questions[index], now, now + limit, epoch + limit)
         self.records.append(record)
         self.phase = Phase.QUESTION
-        self._last_progress_ms = None
         self._timer = self._scheduler.call_later(limit, self._on_deadline)
         self._publish(events.QuestionOpened(index=index, closes_at_epoch_ms=record.closes_at_epoch_ms))
 
@@ -380,29 +442,24 @@ class Room:
             self._finish()
 
     def _finish(self) -> None:
+        self._lobby.flush()
         self._cancel_timers()
         self.phase = Phase.FINISHED
         self._publish(events.GameOver())
 
-    def _schedule_progress(self) -> None:
-        if self._progress_timer is not None:
-            return
-        now = self._clock.monotonic_ms()
-        due = 0 if self._last_progress_ms is None else self._last_progress_ms + PROGRESS_INTERVAL_MS - now
-        self._progress_timer = self._scheduler.call_later(max(0, due), self._flush_progress)
-
-    def _flush_progress(self) -> None:
-        self._progress_timer = None
+    def _report_progress(self) -> None:
         record = self.current
         if self.phase != Phase.QUESTION or record is None:
             return
-        self._last_progress_ms = self._clock.monotonic_ms()
         self._publish(events.AnswerProgress(index=self.index, answered=len(record.answers),
                                             players=len(self.roster())))
 
+    def _report_lobby(self) -> None:
+        self._publish(events.LobbyChanged())
+
     def _cancel_timers(self) -> None:
-        for timer in (self._timer, self._progress_timer):
-            if timer is not None:
-                timer.cancel()
+        """The phase's timers; a new phase starts its progress reports afresh."""
+        if self._timer is not None:
+            self._timer.cancel()
         self._timer = None
-        self._progress_timer = None
+        self._progress.cancel()

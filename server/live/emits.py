@@ -2,6 +2,12 @@
 
 Broadcasts go to Socket.IO rooms (see room_names), so with the Redis manager they reach
 clients on every worker; a broadcast is encoded once for all its recipients.
+
+What is meant for connections of this worker only skips the Redis queue (`ignore_queue`):
+with the Redis manager every emit is otherwise published, and received and decoded again by
+this very worker. That covers a connection's own welcome (`joined`, `lobby`, `state`: the
+connect handler runs where the connection is) and the per-student copies (`leaderboard`,
+`game_over` with `you`) of a player all of whose connections are here.
 """
 
 from __future__ import annotations
@@ -20,7 +26,8 @@ class Emitter:
         self._sio = sio
 
     async def to_connection(self, sid: str, namespace: str, event: str, payload: dict) -> None:
-        await self._sio.emit(event, payload, to=sid, namespace=namespace)
+        """To a connection of this worker (the caller handles its connect or its event)."""
+        await self._sio.emit(event, payload, to=sid, namespace=namespace, ignore_queue=True)
 
     async def _staff(self, room_id: uuid.UUID, event: str, payload: dict) -> None:
         await self._sio.emit(event, payload, to=host_room(room_id), namespace=HOST)
@@ -30,9 +37,18 @@ class Emitter:
         await self._staff(room_id, event, payload)
         await self._sio.emit(event, payload, to=players_room(room_id), namespace=PLAY)
 
-    async def _each_player(self, event: str, common: dict, yours: dict[uuid.UUID, dict]) -> None:
+    async def _each_player(self, event: str, common: dict, yours: dict[uuid.UUID, dict],
+                           connections: dict[uuid.UUID, int]) -> None:
+        local = self._sio.manager.rooms.get(PLAY, {})
         for player_id, you in yours.items():
-            await self._sio.emit(event, {**common, "you": you}, to=player_room(player_id), namespace=PLAY)
+            room = player_room(player_id)
+            here = len(local.get(room, ()))
+            # Only when every connection the room counts for this player is here. One on
+            # another worker, or a count of 0 (a room rebuilt by a new owner counts nobody
+            # until they reconnect), sends the copy through Redis as before.
+            only_here = 0 < connections.get(player_id, 0) <= here
+            await self._sio.emit(event, {**common, "you": you}, to=room, namespace=PLAY,
+                                 ignore_queue=only_here)
 
     # --- rooms.ports.Broadcaster ----------------------------------------------------------
 
@@ -49,13 +65,15 @@ class Emitter:
     async def question_closed(self, room_id: uuid.UUID, payload: dict) -> None:
         await self._everyone(room_id, "question_closed", payload)
 
-    async def leaderboard(self, room_id: uuid.UUID, common: dict, yours: dict[uuid.UUID, dict]) -> None:
+    async def leaderboard(self, room_id: uuid.UUID, common: dict, yours: dict[uuid.UUID, dict],
+                          connections: dict[uuid.UUID, int]) -> None:
         await self._staff(room_id, "leaderboard", common)
-        await self._each_player("leaderboard", common, yours)
+        await self._each_player("leaderboard", common, yours, connections)
 
-    async def game_over(self, room_id: uuid.UUID, common: dict, yours: dict[uuid.UUID, dict]) -> None:
+    async def game_over(self, room_id: uuid.UUID, common: dict, yours: dict[uuid.UUID, dict],
+                        connections: dict[uuid.UUID, int]) -> None:
         await self._staff(room_id, "game_over", common)
-        await self._each_player("game_over", common, yours)
+        await self._each_player("game_over", common, yours, connections)
 
     async def kicked(self, room_id: uuid.UUID, player_id: uuid.UUID, reason: str) -> None:
         room = player_room(player_id)

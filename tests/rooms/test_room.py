@@ -265,3 +265,79 @@ def test_lock_refuses_joins_and_finished_refuses_everything():
     with pytest.raises(RoomError) as err:
         room.check_can_join()
     assert err.value.code == "game_over"
+
+
+def test_a_burst_of_joins_gives_two_lobby_reports_the_last_after_the_last_join():
+    room, clock, published = make_room()
+    times: list[int] = []
+    room._publish = lambda e: (published.append(e), times.append(clock.now))
+    for _ in range(50):
+        add(room)
+        clock.advance(4)  # 50 joins within 0.2 s
+    last_join = clock.now
+    clock.advance(1000)
+    sent = [t for t, e in zip(times, published, strict=True) if isinstance(e, events.LobbyChanged)]
+    assert sent == [0, 250]  # the first join at once, the other 49 in one report
+    assert sent[-1] >= last_join  # so the last report shows all 50 (it reads the room)
+    assert clock.pending() == 0
+
+
+def test_lobby_reports_stay_four_a_second_during_a_long_storm():
+    room, clock, published = make_room()
+    for _ in range(400):
+        add(room)
+        clock.advance(5)  # 2 s of joins
+    clock.advance(1000)
+    lobbies = [e for e in published if isinstance(e, events.LobbyChanged)]
+    assert len(lobbies) == 9  # t = 0, 250, …, 2000: at most one per 250 ms, and a final one
+
+
+def test_a_pending_lobby_report_goes_out_before_the_first_question():
+    room, clock, published = make_room()
+    add(room, 3)
+    clock.advance(1)
+    add(room)  # reported at 250 ms at the earliest…
+    room.lock(True)
+    room.start(questions())  # …but the question must not overtake it
+    assert kinds(published)[-3:] == ["LobbyChanged", "LobbyChanged", "QuestionOpened"]
+    clock.advance(500)
+    assert kinds(published).count("LobbyChanged") == 2
+
+
+def test_lock_and_kick_are_reported_in_the_lobby_too():
+    room, clock, published = make_room()
+    a, _b = add(room, 2)
+    clock.advance(1000)
+    room.kick(a.player_id)
+    clock.advance(1)
+    assert kinds(published)[-2:] == ["PlayerKicked", "LobbyChanged"]
+    room.lock(True)
+    clock.advance(300)
+    assert kinds(published)[-1] == "LobbyChanged"
+
+
+def test_reservations_hold_nicknames_and_join_orders_until_released():
+    room, _, _ = make_room()
+    a = room.reserve("Ada")
+    b = room.reserve("Bo")
+    assert (a.join_order, b.join_order) == (1, 2)
+    with pytest.raises(RoomError) as err:
+        room.reserve("ADA")  # case-insensitively, while Ada's row is still being written
+    assert err.value.code == "nickname_taken"
+    room.release(a)
+    again = room.reserve("Ada")
+    assert again.join_order == 3  # never reused: a late failure may have committed order 1
+    assert room.free_variant("Bo") == "Bo 2"
+
+
+def test_a_kicked_players_nickname_is_free_and_restored_players_count():
+    room, _, _ = make_room()
+    kept = Player(uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), "Kept", 7)
+    gone = Player(uuid.uuid4(), uuid.uuid4(), uuid.uuid4(), "Gone", 9, kicked=True)
+    room.restore_player(kept)
+    room.restore_player(gone)
+    assert room.nickname_taken("kept") and not room.nickname_taken("Gone")
+    assert room.reserve("New").join_order == 10
+    assert room.player_of_user(gone.user_id) is gone
+    room.kick(kept.player_id)
+    assert not room.nickname_taken("Kept")
