@@ -205,7 +205,9 @@ class RoomRun:
     def _on_screen_event(self, event: str, data: Any, arrived: float) -> None:
         if event == "question_closed":
             self.m.screen_closed.setdefault((self.number, data["index"]), arrived)
-        elif event == "leaderboard":
+        elif event == "leaderboard" and not data.get("live"):
+            # Live boards (while answers arrive) are not the close's: the latency measured
+            # and the host's cue to advance are the board that follows question_closed.
             self.m.screen_leaderboard.setdefault((self.number, data["index"]), arrived)
             self.leaderboards[data["index"]].set()
         elif event == "game_over":

@@ -26,6 +26,13 @@ class AnswerProgress:
 
 
 @dataclass(frozen=True)
+class LeaderboardMoved:
+    """Committed answers changed the room's board while question `index` is open."""
+
+    index: int
+
+
+@dataclass(frozen=True)
 class QuestionClosed:
     index: int
     correct_answer: Decimal

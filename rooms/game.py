@@ -232,6 +232,9 @@ class LiveGame:
             self._db, [(f.operand1, f.operand2, f.operation, f.correct_answer) for f in facts])
         return ids, facts
 
+    def board_changed(self) -> None:
+        self.room.board_changed()
+
     async def next(self) -> None:
         self.room.next()
 
@@ -276,6 +279,12 @@ class LiveGame:
         elif isinstance(event, events.AnswerProgress):
             await self._out.answer_progress(room_id, {"index": event.index, "answered": event.answered,
                                                       "players": event.players})
+        elif isinstance(event, events.LeaderboardMoved):
+            if self.room.phase == Phase.QUESTION and self.room.index == event.index:
+                top, _ = await self._boards.top_and_ranks(self.room_id, [])
+                await self._out.live_leaderboard(room_id, {
+                    "index": event.index, "top": views.board_top(self.room, top),
+                    "players": len(self.room.roster()), "live": True})
         elif isinstance(event, events.QuestionClosed):
             await self._commits_of(event.index)
             await self._out.question_closed(room_id, {

@@ -160,6 +160,10 @@ class RoomRegistry:
                                           attempt.response_time_ms))
         if points:
             await self._boards.record(points, dt.datetime.now(dt.UTC).date())
+            for room_id in {p.room_id for p in points}:
+                game = self._games.get(room_id)
+                if game is not None:
+                    game.board_changed()
 
     async def close_all(self) -> None:
         games, self._games = list(self._games.values()), {}

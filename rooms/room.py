@@ -24,6 +24,7 @@ from rooms.throttle import Throttle
 
 PROGRESS_INTERVAL_MS = 250  # answer_progress at most 4 times a second per room
 LOBBY_INTERVAL_MS = 250  # lobby at most 4 times a second per room, however fast students join
+BOARD_INTERVAL_MS = 250  # the live leaderboard at most 4 times a second per room
 
 
 class Phase(StrEnum):
@@ -145,6 +146,7 @@ class Room:
         self._progress = Throttle(PROGRESS_INTERVAL_MS, self._report_progress, clock=clock,
                                   scheduler=scheduler)
         self._lobby = Throttle(LOBBY_INTERVAL_MS, self._report_lobby, clock=clock, scheduler=scheduler)
+        self._board = Throttle(BOARD_INTERVAL_MS, self._report_board, clock=clock, scheduler=scheduler)
 
     # --- views ---------------------------------------------------------------------------
 
@@ -457,9 +459,20 @@ class Room:
     def _report_lobby(self) -> None:
         self._publish(events.LobbyChanged())
 
+    def board_changed(self) -> None:
+        """Committed answers moved the board: while a question is open, the live leaderboard
+        goes out at most 4 times a second (the final one at close is always sent)."""
+        if self.phase == Phase.QUESTION:
+            self._board.request()
+
+    def _report_board(self) -> None:
+        if self.phase == Phase.QUESTION and self.current is not None:
+            self._publish(events.LeaderboardMoved(index=self.index))
+
     def _cancel_timers(self) -> None:
         """The phase's timers; a new phase starts its progress reports afresh."""
         if self._timer is not None:
             self._timer.cancel()
         self._timer = None
         self._progress.cancel()
+        self._board.cancel()

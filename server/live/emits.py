@@ -62,6 +62,11 @@ class Emitter:
     async def answer_progress(self, room_id: uuid.UUID, payload: dict) -> None:
         await self._staff(room_id, "answer_progress", payload)
 
+    async def live_leaderboard(self, room_id: uuid.UUID, payload: dict) -> None:
+        """While answers arrive: one broadcast to the teacher and the projector. Students get
+        their own copy, with `you`, when the question closes."""
+        await self._staff(room_id, "leaderboard", payload)
+
     async def question_closed(self, room_id: uuid.UUID, payload: dict) -> None:
         await self._everyone(room_id, "question_closed", payload)
 

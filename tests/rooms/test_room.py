@@ -252,6 +252,26 @@ def test_progress_is_throttled_to_four_a_second():
     assert sent[-1][1].answered == 39 and sent[-1][1].players == 40
 
 
+def test_the_live_leaderboard_is_throttled_and_stops_at_close():
+    room, clock, published = make_room()
+    times: list[int] = []
+    room._publish = lambda e: (published.append(e), times.append(clock.now))
+    room.board_changed()  # in the lobby: nothing to report
+    players = add(room, 3)
+    room.start(questions())
+    for _ in range(20):  # commits land every 20 ms for 0.4 s
+        room.board_changed()
+        clock.advance(20)
+    answer(room, players[0], "6")
+    room.close_question()
+    room.board_changed()  # a late commit after the close: the close's own board covers it
+    clock.advance(1000)
+    moved = [(t, e) for t, e in zip(times, published, strict=True)
+             if isinstance(e, events.LeaderboardMoved)]
+    assert [t for t, _ in moved] == [0, 250]  # not 20 broadcasts: 2, 250 ms apart
+    assert all(e.index == 0 for _, e in moved)
+
+
 def test_lock_refuses_joins_and_finished_refuses_everything():
     room, _, _ = make_room()
     room.lock(True)

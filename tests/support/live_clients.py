@@ -73,6 +73,12 @@ async def connect_host(url: str, token: str, room_id) -> LiveClient:
     return host
 
 
+async def connect_screen(url: str, code: str, screen_key: str) -> LiveClient:
+    screen = await LiveClient(url, "/screen").connect({"code": code, "screen_key": screen_key})
+    await screen.wait_for("state")
+    return screen
+
+
 async def connect_student(url: str, code: str, nickname: str) -> LiveClient:
     student = await LiveClient(url, "/play").connect({"code": code, "nickname": nickname})
     await student.wait_for("state")

@@ -95,7 +95,15 @@ function start() {
     $("#q-players").textContent = String(p.players);
   });
   socket.on("question_closed", onClosed);
-  socket.on("leaderboard", (b) => { renderLeaders($("#screen-leaders"), b.top); showView("reveal"); });
+  socket.on("leaderboard", (b) => {
+    if (b.live) {  // standings while answers arrive: shown under the question, no view change
+      renderLeaders($("#live-leaders"), b.top.slice(0, 5));
+      $("#live-board").hidden = b.top.length === 0;
+      return;
+    }
+    renderLeaders($("#screen-leaders"), b.top);
+    showView("reveal");
+  });
   socket.on("game_over", (g) => {
     countdown?.stop();
     renderPodium($("#screen-podium"), g.podium);
