@@ -92,8 +92,9 @@ function onClosed(c) {
     correct: c.correct, average: c.average_response_time_ms };
   questions.set(c.index, q);
   onProgress({ answered: c.answered, players: Number($("#answer-players").textContent) || state.players.length });
-  $("#last-result").textContent = `Answer ${c.correct_answer}: ${percent(c.correct, c.answered)} correct, `
-    + `average ${formatMs(c.average_response_time_ms)}.`;
+  const prompt = q.prompt ? `${q.prompt} = ${c.correct_answer}` : `the answer was ${c.correct_answer}`;
+  $("#last-result").textContent = `Question ${c.index + 1} (${prompt}): `
+    + `${percent(c.correct, c.answered)} correct, average ${formatMs(c.average_response_time_ms)}.`;
   render();
 }
 
