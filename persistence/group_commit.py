@@ -28,6 +28,8 @@ from persistence.flow_batch import QuestionCatalog, Result, commit_batch
 log = logging.getLogger(__name__)
 
 AfterCommitHook = Callable[[Sequence[tuple[AttemptIn, AttemptOutcome]]], Awaitable[None]]
+# (attempts in the batch, seconds its transaction took, retries of a split batch included)
+BatchObserver = Callable[[int, float], None]
 _Pending = tuple[AttemptIn, asyncio.Future]
 
 
@@ -41,6 +43,7 @@ class GroupCommitWriter:
         self._window = window_ms / 1000
         self._max_in_flight = max_in_flight
         self._hooks: list[AfterCommitHook] = []
+        self._observers: list[BatchObserver] = []
         self._catalog = QuestionCatalog()
         self._queue: deque[_Pending] = deque()
         self._first_arrival = 0.0
@@ -50,6 +53,11 @@ class GroupCommitWriter:
         self._in_flight: dict[asyncio.Task, tuple[frozenset[uuid.UUID], asyncio.Event]] = {}
         self._collector: asyncio.Task | None = None
         self._accepting = False
+
+    def add_batch_observer(self, observer: BatchObserver) -> None:
+        """`observer(size, seconds)` after each batch's storing ends, committed or not: how
+        long answers wait on PostgreSQL. It must be quick and must not raise."""
+        self._observers.append(observer)
 
     def add_after_commit_hook(self, hook: AfterCommitHook) -> None:
         """`hook(committed)` runs once per committed batch that stored new attempts, after
@@ -141,7 +149,10 @@ class GroupCommitWriter:
             for event in earlier:
                 await event.wait()
             attempts = [attempt for attempt, _ in batch]
+            started = time.perf_counter()
             results = await self._commit_or_split(attempts)
+            for observe in self._observers:
+                observe(len(attempts), time.perf_counter() - started)
             # Retries are left out: a hook sees each stored attempt exactly once.
             committed = [(a, r) for a, r in zip(attempts, results, strict=True)
                          if isinstance(r, AttemptOutcome) and not r.duplicate]

@@ -56,7 +56,9 @@ async def answer_writer_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[app_keys.SETTINGS]
     writer = GroupCommitWriter(app[app_keys.DATABASE], max_batch=settings.batch_max_attempts,
                                window_ms=settings.batch_window_ms)
-    writer.add_after_commit_hook(app[app_keys.METRICS].after_commit_hook)
+    metrics = app[app_keys.METRICS]
+    writer.add_after_commit_hook(metrics.after_commit_hook)
+    writer.add_batch_observer(lambda _size, seconds: metrics.observe_commit_seconds(seconds))
     await writer.start()
     app[app_keys.ANSWER_WRITER] = writer
     yield

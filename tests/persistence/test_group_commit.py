@@ -150,6 +150,16 @@ async def test_hooks_run_after_commit_and_their_failure_is_not_the_submitters(
     assert not outcome.duplicate and seen == [1]
 
 
+async def test_batch_observers_see_each_batchs_size_and_storing_time(world, writer):
+    (u1, u2, _), (s1, s2, _), facts = world
+    observed: list[tuple[int, float]] = []
+    writer.add_batch_observer(lambda size, seconds: observed.append((size, seconds)))
+    await asyncio.gather(writer.submit(attempt(u1, s1, facts[0])),
+                         writer.submit(attempt(u2, s2, facts[1])))
+    assert sum(size for size, _ in observed) == 2
+    assert all(seconds > 0 for _, seconds in observed)
+
+
 async def test_stop_drains_then_refuses(db, database_url, world):
     (u1, _, _), (s1, _, _), facts = world
     writer = GroupCommitWriter(db, max_batch=2, window_ms=50)

@@ -35,6 +35,8 @@ async def test_metrics_count_a_live_games_clients_rooms_and_answers(live_url, db
     assert found[("mathrally_open_rooms", ())] == 1
     assert found[("mathrally_answers_total", ())] == 1
     assert found[("mathrally_commit_batch_size_count", ())] == 1
+    assert found[("mathrally_commit_latency_seconds_count", ())] == 1
+    assert found[("mathrally_commit_latency_seconds_sum", ())] > 0
     assert found[("mathrally_ack_latency_seconds_count", ())] == 1
     assert question["index"] == 0
     for client in (host, ada):
