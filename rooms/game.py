@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import logging
 import uuid
 from collections.abc import Callable
@@ -50,7 +51,7 @@ class LiveGame:
         self._clock = clock
         self._rng = rng
         self._lock = asyncio.Lock()  # joins and host controls, one at a time
-        self._commits: dict[uuid.UUID, asyncio.Task] = {}
+        self._commits: dict[uuid.UUID, asyncio.Task] = {}  # in flight only, by attempt_id
         self._joining_users: dict[uuid.UUID, asyncio.Task[Player]] = {}
         self._queue: asyncio.Queue[events.RoomEvent | None] = asyncio.Queue()
         self._dispatcher: asyncio.Task | None = None
@@ -168,10 +169,14 @@ class LiveGame:
         """The ack, sent only once the attempt is committed; a retry gets the same ack."""
         answer, duplicate = self.room.accept_answer(player_id, index, raw, attempt_id, input_method)
         task = self._commits.get(attempt_id)
-        if task is None:
+        if task is None and not duplicate:
             task = asyncio.get_running_loop().create_task(self._commit(answer))
             self._commits[attempt_id] = task
-        await asyncio.shield(task)
+            task.add_done_callback(functools.partial(self._commit_done, attempt_id))
+        # A duplicate with no commit in flight is committed already: a failed commit withdraws
+        # its answer from the room, and a restored room holds only committed answers.
+        if task is not None:
+            await asyncio.shield(task)
         return views.answer_ack(answer, duplicate)
 
     async def _commit(self, answer: Answer) -> None:
@@ -191,6 +196,11 @@ class LiveGame:
             log.exception("answer %s of room %s not committed", answer.attempt_id, self.room_id)
             self._forget(answer)
             raise RoomError("unavailable", "your answer could not be saved; send it again") from None
+
+    def _commit_done(self, attempt_id: uuid.UUID, task: asyncio.Task) -> None:
+        # Only this task's entry: a retry after a failed commit may already have a new one.
+        if self._commits.get(attempt_id) is task:
+            del self._commits[attempt_id]
 
     def _forget(self, answer: Answer) -> None:
         self._commits.pop(answer.attempt_id, None)
