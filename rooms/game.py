@@ -19,7 +19,7 @@ from persistence.answer_flow import AttemptIn, AttemptRejected
 from persistence.database import Database
 from rooms import events, views
 from rooms.clock import Clock, Scheduler
-from rooms.leaderboard import JOIN_MAX, Leaderboards
+from rooms.leaderboard import Leaderboards
 from rooms.nicknames import InvalidNickname, clean_nickname
 from rooms.ports import AnswerWriter, Broadcaster
 from rooms.questions import Fact, choose_facts, choose_from
@@ -38,7 +38,7 @@ def _utc(epoch_ms: int) -> dt.datetime:
 class LiveGame:
     def __init__(self, row: rooms_repo.RoomRow, room: Room, *, db: Database, writer: AnswerWriter,
                  boards: Leaderboards, broadcaster: Broadcaster, clock: Clock, rng,
-                 sessions: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]],
+                 sessions: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID, int]],
                  on_finished: Callable[[uuid.UUID], None] = lambda _: None) -> None:
         self.row = row
         self._on_finished = on_finished
@@ -117,9 +117,6 @@ class LiveGame:
 
     async def _admit(self, reservation: Reservation) -> Player:
         """Write the reserved player; a failed write gives the reservation back."""
-        if reservation.join_order > JOIN_MAX:  # the board's composite has no room for more
-            self.room.release(reservation)
-            raise RoomError("room_full", f"this room is full (at most {JOIN_MAX} players)")
         try:
             row = await rooms_repo.create_player(self._db, self.row, reservation.nickname,
                                                  reservation.join_order, reservation.user_id)
@@ -133,7 +130,7 @@ class LiveGame:
                 return known
         player = Player(row.player_id, row.user_id, row.session_id, row.nickname, row.join_order,
                         kicked=row.kicked)
-        self._sessions[row.session_id] = (self.room_id, row.player_id)
+        self._sessions[row.session_id] = (self.room_id, row.player_id, row.join_order)
         # In the room as soon as it is in the database, so memory never disagrees with it.
         self.room.add_player(player)
         if player.kicked:
@@ -158,7 +155,8 @@ class LiveGame:
     async def state(self, player: Player | None) -> dict:
         rank = None
         if player is not None:
-            _, ranks = await self._boards.top_and_ranks(self.room_id, [player.player_id], n=0)
+            _, ranks = await self._boards.top_and_ranks(
+                self.room_id, [(player.player_id, player.join_order)], n=0)
             rank = ranks.get(player.player_id)
         return views.state_payload(self.room, player, rank)
 
@@ -256,9 +254,9 @@ class LiveGame:
 
     async def kick(self, player_id: uuid.UUID) -> None:
         async with self._lock:
-            self.room.kick(player_id)
+            player = self.room.kick(player_id)
             await rooms_repo.kick_player(self._db, player_id)
-            await self._boards.remove_player(self.room_id, player_id)
+            await self._boards.remove_player(self.room_id, player_id, player.join_order)
 
     async def lock(self, locked: bool) -> None:
         self.room.lock(locked)
@@ -294,7 +292,7 @@ class LiveGame:
                 top, _ = await self._boards.top_and_ranks(self.room_id, [])
                 await self._out.live_leaderboard(room_id, {
                     "index": event.index, "top": views.board_top(self.room, top),
-                    "players": len(self.room.roster()), "live": True})
+                    "players": self.room.seated, "live": True})
         elif isinstance(event, events.QuestionClosed):
             await self._commits_of(event.index)
             await self._out.question_closed(room_id, {
@@ -313,7 +311,8 @@ class LiveGame:
 
     async def _board(self):
         roster = self.room.roster()
-        top, ranks = await self._boards.top_and_ranks(self.room_id, [p.player_id for p in roster])
+        top, ranks = await self._boards.top_and_ranks(self.room_id,
+                                                      [(p.player_id, p.join_order) for p in roster])
         return roster, views.board_top(self.room, top), ranks
 
     async def _send_leaderboard(self, index: int) -> None:

@@ -7,7 +7,7 @@ import uuid
 
 
 def room_board_key(prefix: str, room_id: uuid.UUID | str) -> str:
-    return f"{prefix}:room:{room_id}:board"
+    return f"{prefix}:room:{room_id}:board:v2"  # v2: join order in the member
 
 
 def daily_board_key(prefix: str, day: dt.date) -> str:

@@ -1,14 +1,18 @@
 """Leaderboards on Redis sorted sets.
 
-A room's board ranks by score, then by lower total response time, then by earlier join. A
-sorted set has one number per member, so the three are packed into one composite, exact in
-a double (below 2**53):
+A room's board ranks by score, then by lower total response time, then by earlier join. The
+first two are packed into the member's score, exact in a double (below 2**53):
 
-    composite = score · 2**34 + (RT_MAX − total_response_ms) · 2**10 + (JOIN_MAX − join_order)
+    composite = score · 2**24 + (RT_MAX − total_response_ms)
+
+and the third is the member itself: Redis orders members with equal scores by their bytes
+(ZREVRANGE and ZREVRANK in reverse), so a member starts with the join order inverted as fixed-
+width hex, then the player id: `board_member(player_id, join_order)`. A room can hold as many
+players as it likes; no bits of the score are spent on them.
 
 A player enters with score 0 and total time 0; each committed answer adds
-points · 2**34 − response_time_ms · 2**10 with one ZINCRBY, so concurrent workers never
-read-modify-write. Bounds: 100 questions × 120 s < RT_MAX ms, and at most JOIN_MAX players.
+points · 2**24 − response_time_ms with one ZINCRBY, so concurrent workers never
+read-modify-write. Bounds: 100 questions × 120 s < RT_MAX ms, scores below 2**29.
 
 The seed's leaderboard:daily and leaderboard:weekly boards are sorted sets of points per
 user, with the seed's TTLs (5 and 15 minutes, refreshed by every write).
@@ -25,27 +29,35 @@ from redis.asyncio import Redis
 
 from rooms.keys import daily_board_key, room_board_key, weekly_board_key
 
-SCORE_UNIT = 2**34
-TIME_UNIT = 2**10
+SCORE_UNIT = 2**24
 RT_MAX = 2**24 - 1
-JOIN_MAX = 2**10 - 1
+JOIN_ORDER_MAX = 2**32 - 1  # eight hex digits in the member
 ROOM_BOARD_TTL_S = 24 * 3600
 DAILY_TTL_S = 5 * 60
 WEEKLY_TTL_S = 15 * 60
 
 
-def entry_composite(join_order: int) -> int:
-    if not 0 <= join_order <= JOIN_MAX:
-        raise ValueError(f"a room holds at most {JOIN_MAX} players")
-    return RT_MAX * TIME_UNIT + (JOIN_MAX - join_order)
+ENTRY_COMPOSITE = RT_MAX  # score 0, no time spent yet
+
+
+def board_member(player_id: uuid.UUID, join_order: int) -> str:
+    """The player's member on the room board: inverted join order, then the id, so that among
+    equal scores the earlier join sorts last in byte order, i.e. first in ZREVRANGE."""
+    if not 0 <= join_order <= JOIN_ORDER_MAX:
+        raise ValueError(f"join order out of range: {join_order}")
+    return f"{JOIN_ORDER_MAX - join_order:08x}:{player_id}"
+
+
+def player_of_member(member: bytes | str) -> uuid.UUID:
+    return uuid.UUID(_text(member)[9:])
 
 
 def answer_increment(points: int, response_time_ms: int) -> int:
-    return points * SCORE_UNIT - response_time_ms * TIME_UNIT
+    return points * SCORE_UNIT - response_time_ms
 
 
-def composite(score: int, total_response_ms: int, join_order: int) -> int:
-    return score * SCORE_UNIT + entry_composite(join_order) - total_response_ms * TIME_UNIT
+def composite(score: int, total_response_ms: int) -> int:
+    return score * SCORE_UNIT + ENTRY_COMPOSITE - total_response_ms
 
 
 def score_of(composite_value: float) -> int:
@@ -63,6 +75,7 @@ class BoardEntry:
 class CommittedPoints:
     room_id: uuid.UUID
     player_id: uuid.UUID
+    join_order: int
     user_id: uuid.UUID
     points: int
     response_time_ms: int
@@ -89,12 +102,12 @@ class Leaderboards:
     async def add_player(self, room_id: uuid.UUID, player_id: uuid.UUID, join_order: int) -> None:
         key = self._room_key(room_id)
         async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.zadd(key, {str(player_id): entry_composite(join_order)}, nx=True)
+            pipe.zadd(key, {board_member(player_id, join_order): ENTRY_COMPOSITE}, nx=True)
             pipe.expire(key, ROOM_BOARD_TTL_S)
             await pipe.execute()
 
-    async def remove_player(self, room_id: uuid.UUID, player_id: uuid.UUID) -> None:
-        await self._redis.zrem(self._room_key(room_id), str(player_id))
+    async def remove_player(self, room_id: uuid.UUID, player_id: uuid.UUID, join_order: int) -> None:
+        await self._redis.zrem(self._room_key(room_id), board_member(player_id, join_order))
 
     async def record(self, batch: Iterable[CommittedPoints], today: dt.date) -> None:
         """One pipeline per committed batch: the room boards and the daily/weekly boards."""
@@ -105,7 +118,8 @@ class Leaderboards:
         async with self._redis.pipeline(transaction=False) as pipe:
             for item in items:
                 pipe.zincrby(self._room_key(item.room_id),
-                             answer_increment(item.points, item.response_time_ms), str(item.player_id))
+                             answer_increment(item.points, item.response_time_ms),
+                             board_member(item.player_id, item.join_order))
                 if item.points:
                     pipe.zincrby(daily, item.points, str(item.user_id))
                     pipe.zincrby(weekly, item.points, str(item.user_id))
@@ -113,17 +127,19 @@ class Leaderboards:
             pipe.expire(weekly, WEEKLY_TTL_S)
             await pipe.execute()
 
-    async def top_and_ranks(self, room_id: uuid.UUID, player_ids: Iterable[uuid.UUID],
+    async def top_and_ranks(self, room_id: uuid.UUID, seats: Iterable[tuple[uuid.UUID, int]],
                             n: int = 10) -> tuple[list[BoardEntry], dict[uuid.UUID, int]]:
-        """The top `n` and every given player's 1-based rank, in one round trip."""
+        """The top `n` and the 1-based rank of every given (player_id, join_order), in one
+        round trip."""
         key = self._room_key(room_id)
-        ids = list(player_ids)
+        seats = list(seats)
         async with self._redis.pipeline(transaction=False) as pipe:
             pipe.zrevrange(key, 0, n - 1, withscores=True)
-            for pid in ids:
-                pipe.zrevrank(key, str(pid))
+            for player_id, join_order in seats:
+                pipe.zrevrank(key, board_member(player_id, join_order))
             results = await pipe.execute()
-        top = [BoardEntry(rank=i + 1, player_id=uuid.UUID(_text(member)), score=score_of(value))
+        ids = [player_id for player_id, _ in seats]
+        top = [BoardEntry(rank=i + 1, player_id=player_of_member(member), score=score_of(value))
                for i, (member, value) in enumerate(results[0])]
         ranks = {pid: r + 1 for pid, r in zip(ids, results[1:], strict=True) if r is not None}
         return top, ranks
@@ -137,7 +153,8 @@ class Leaderboards:
     async def rebuild(self, room_id: uuid.UUID, rows: Iterable[BoardRow]) -> None:
         """Replace a room's board with what PostgreSQL holds (when Redis has lost it)."""
         key = self._room_key(room_id)
-        mapping = {str(r.player_id): composite(r.score, r.total_response_ms, r.join_order) for r in rows}
+        mapping = {board_member(r.player_id, r.join_order): composite(r.score, r.total_response_ms)
+                   for r in rows}
         async with self._redis.pipeline(transaction=True) as pipe:
             pipe.delete(key)
             if mapping:

@@ -44,8 +44,8 @@ class RoomRegistry:
         self._open_codes: dict[str, uuid.UUID] = {}
         self._loading = asyncio.Lock()
         self._background: set[asyncio.Task] = set()
-        # session_id → (room_id, player_id): how a committed attempt finds its board.
-        self._sessions: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID]] = {}
+        # session_id → (room_id, player_id, join_order): where a committed answer's points go
+        self._sessions: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID, int]] = {}
         writer.add_after_commit_hook(self.on_committed)
 
     def _finished(self, room_id: uuid.UUID) -> None:
@@ -114,7 +114,7 @@ class RoomRegistry:
         for p in await rooms_repo.players_of(self._db, game.room_id):
             player = Player(p.player_id, p.user_id, p.session_id, p.nickname, p.join_order, kicked=p.kicked)
             room.restore_player(player)
-            self._sessions[p.session_id] = (game.room_id, p.player_id)
+            self._sessions[p.session_id] = (game.room_id, p.player_id, p.join_order)
         if game.row.status == "lobby":
             return
         rows = await rooms_repo.room_questions_of(self._db, game.room_id)
@@ -156,8 +156,9 @@ class RoomRegistry:
             where = self._sessions.get(attempt.session_id)
             if where is None:
                 continue
-            points.append(CommittedPoints(where[0], where[1], attempt.user_id, attempt.points or 0,
-                                          attempt.response_time_ms))
+            room_id, player_id, join_order = where
+            points.append(CommittedPoints(room_id, player_id, join_order, attempt.user_id,
+                                          attempt.points or 0, attempt.response_time_ms))
         if points:
             await self._boards.record(points, dt.datetime.now(dt.UTC).date())
             for room_id in {p.room_id for p in points}:

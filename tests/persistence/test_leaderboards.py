@@ -9,13 +9,16 @@ from decimal import Decimal
 from sqlalchemy import text
 
 from persistence import rooms_repo
-from rooms.keys import daily_board_key, weekly_board_key
+from rooms.keys import daily_board_key, room_board_key, weekly_board_key
 from rooms.leaderboard import (
     DAILY_TTL_S,
+    JOIN_ORDER_MAX,
     WEEKLY_TTL_S,
     CommittedPoints,
     Leaderboards,
+    board_member,
     composite,
+    player_of_member,
     rebuild_room_board,
 )
 from tests.support import factories
@@ -23,27 +26,56 @@ from tests.support import factories
 TODAY = dt.date(2026, 11, 24)
 
 
-def test_composite_orders_score_then_time_then_join_order():
-    assert composite(1000, 9_000_000, 5) > composite(999, 0, 1)
-    assert composite(1000, 4000, 5) > composite(1000, 4001, 1)
-    assert composite(1000, 4000, 1) > composite(1000, 4000, 2)
-    assert composite(150_000, 0, 0) < 2**53  # exact in a double
+def test_composite_orders_score_then_time():
+    assert composite(1000, 9_000_000) > composite(999, 0)
+    assert composite(1000, 4000) > composite(1000, 4001)
+    assert composite(150_000, 0) < 2**53  # exact in a double
+    assert composite(0, 100 * 120_000) > composite(-1, 0)  # 100 questions × 120 s fit below a point
+
+
+def test_members_sort_earlier_joins_last_in_byte_order():
+    """ZREVRANGE puts equal scores in reverse byte order: the earlier join must sort last."""
+    pid = uuid.uuid4()
+    orders = [1, 2, 9, 10, 255, 1023, 1024, 5000, 65_536, JOIN_ORDER_MAX]
+    members = [board_member(pid, order) for order in orders]
+    assert sorted(members, reverse=True) == members
+    assert {player_of_member(m) for m in members} == {pid}
+    assert player_of_member(members[0].encode()) == pid
+
+
+async def test_ties_past_1023_players_rank_by_join_order(redis, redis_prefix):
+    boards = Leaderboards(redis, redis_prefix)
+    room, today = uuid.uuid4(), TODAY
+    seats = [(uuid.uuid4(), order) for order in (1, 1023, 1024, 2000, 4999, 5000)]
+    for pid, order in reversed(seats):  # insertion order must not matter
+        await boards.add_player(room, pid, order)
+    # Everybody the same score and time; one player faster; one with more points.
+    await boards.record([CommittedPoints(room, pid, order, uuid.uuid4(), 700, 2000)
+                         for pid, order in seats], today)
+    await boards.record([CommittedPoints(room, seats[4][0], 4999, uuid.uuid4(), 0, -1)], today)
+    await boards.record([CommittedPoints(room, seats[5][0], 5000, uuid.uuid4(), 1, 0)], today)
+    top, ranks = await boards.top_and_ranks(room, seats)
+    expected = [seats[5][0], seats[4][0], seats[0][0], seats[1][0], seats[2][0], seats[3][0]]
+    assert [e.player_id for e in top] == expected
+    assert ranks == {pid: expected.index(pid) + 1 for pid, _ in seats}
+    assert [e.score for e in top] == [701, 700, 700, 700, 700, 700]
 
 
 async def test_ranking_ties_and_own_ranks(redis, redis_prefix):
     boards = Leaderboards(redis, redis_prefix)
     room = uuid.uuid4()
     a, b, c = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
-    for order, pid in enumerate((a, b, c), start=1):
+    seats = [(a, 1), (b, 2), (c, 3)]
+    for pid, order in seats:
         await boards.add_player(room, pid, order)
     users = {a: uuid.uuid4(), b: uuid.uuid4(), c: uuid.uuid4()}
-    await boards.record([CommittedPoints(room, a, users[a], 900, 3000),
-                         CommittedPoints(room, b, users[b], 900, 2000),  # same score, faster
-                         CommittedPoints(room, c, users[c], 0, 1000)], TODAY)
-    top, ranks = await boards.top_and_ranks(room, [a, b, c])
+    await boards.record([CommittedPoints(room, a, 1, users[a], 900, 3000),
+                         CommittedPoints(room, b, 2, users[b], 900, 2000),  # same score, faster
+                         CommittedPoints(room, c, 3, users[c], 0, 1000)], TODAY)
+    top, ranks = await boards.top_and_ranks(room, seats)
     assert [(e.player_id, e.score) for e in top] == [(b, 900), (a, 900), (c, 0)]
     assert ranks == {b: 1, a: 2, c: 3}
-    await boards.record([CommittedPoints(room, c, users[c], 900, 1000)], TODAY)
+    await boards.record([CommittedPoints(room, c, 3, users[c], 900, 1000)], TODAY)
     top, _ = await boards.top_and_ranks(room, [])
     # c and b: 900 in 2000 ms each, b joined first; a took 3000 ms
     assert [e.player_id for e in top] == [b, c, a]
@@ -71,13 +103,15 @@ async def test_rebuild_from_postgresql_equals_the_live_board(db, redis, redis_pr
                 "'keyboard', 1, :a, :i, :p)"),
                 {"q": qid, "u": player.user_id, "s": player.session_id, "rt": rt,
                  "a": uuid.uuid4(), "i": index, "p": points})
-        committed.append(CommittedPoints(room.room_id, player.player_id, player.user_id, points, rt))
+        committed.append(CommittedPoints(room.room_id, player.player_id, player.join_order,
+                                         player.user_id, points, rt))
     for p in players[:2]:
         await boards.add_player(room.room_id, p.player_id, p.join_order)
     await boards.record(committed[:3], TODAY)
-    live = await boards.top_and_ranks(room.room_id, [p.player_id for p in players[:2]])
-    await redis.delete(f"{redis_prefix}:room:{room.room_id}:board")  # Redis lost it
+    seats = [(p.player_id, p.join_order) for p in players[:2]]
+    live = await boards.top_and_ranks(room.room_id, seats)
+    await redis.delete(room_board_key(redis_prefix, room.room_id))  # Redis lost it
     assert await rebuild_room_board(db, boards, room.room_id) == 2
-    rebuilt = await boards.top_and_ranks(room.room_id, [p.player_id for p in players[:2]])
+    rebuilt = await boards.top_and_ranks(room.room_id, seats)
     assert rebuilt == live
     assert [e.score for e in rebuilt[0]] == [1800, 800]

@@ -11,7 +11,7 @@ import pytest
 from persistence import rooms_repo
 from rooms.clock import LoopScheduler, SystemClock
 from rooms.gateway import RoomGateway
-from rooms.leaderboard import JOIN_MAX, Leaderboards
+from rooms.leaderboard import Leaderboards
 from rooms.registry import RoomRegistry
 from rooms.room import RoomError
 from tests.support import factories
@@ -123,15 +123,21 @@ async def test_open_rooms_are_found_by_code_in_memory_until_they_finish(live):
     assert registry.open_room_id(room["code"]) is None
 
 
-async def test_a_room_past_the_boards_bound_refuses_cleanly(live, db):
+async def test_a_full_room_refuses_cleanly_and_join_orders_past_1023_rank(live, db, monkeypatch):
     gateway, registry, _, room, _ = live
     await gateway.join(room["code"], nickname="Ada")
     game = await registry.by_id(room["room_id"])
-    game.room._next_join_order = JOIN_MAX  # as if 1,021 more had joined
+    monkeypatch.setattr("rooms.room.ROOM_CAPACITY", 2)
+    game.room._next_join_order = 5_000  # as if 4,998 had joined and left gaps
     assert (await gateway.join(room["code"], nickname="Last"))["joined"]["nickname"] == "Last"
     with pytest.raises(RoomError) as refused:
         await gateway.join(room["code"], nickname="One too many")
     assert refused.value.code == "room_full"
     rows = await rooms_repo.players_of(db, room["room_id"])
-    assert [(r.nickname, r.join_order) for r in rows] == [("Ada", 1), ("Last", JOIN_MAX)]
+    assert [(r.nickname, r.join_order) for r in rows] == [("Ada", 1), ("Last", 5_000)]
     assert not game.room.nickname_taken("One too many")
+    # Both on the board, tied at 0: the earlier join ranks first.
+    top, ranks = await game._boards.top_and_ranks(room["room_id"], [(r.player_id, r.join_order)
+                                                                     for r in rows])
+    assert [e.player_id for e in top] == [rows[0].player_id, rows[1].player_id]
+    assert ranks == {rows[0].player_id: 1, rows[1].player_id: 2}

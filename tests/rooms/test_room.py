@@ -1,5 +1,6 @@
 """Every phase transition and timer of a room, driven by a fake clock (no sleeps)."""
 
+import random
 import uuid
 from decimal import Decimal
 
@@ -361,3 +362,41 @@ def test_a_kicked_players_nickname_is_free_and_restored_players_count():
     assert room.player_of_user(gone.user_id) is gone
     room.kick(kept.player_id)
     assert not room.nickname_taken("Kept")
+
+
+
+def test_everyone_answered_counters_agree_with_a_scan_through_random_comings_and_goings():
+    """The O(1) "has everyone answered" counters against their definition, over many random
+    connects, disconnects, kicks, answers and withdrawn answers."""
+    rng = random.Random(20261124)
+    for _ in range(40):
+        room, _, _ = make_room(count=5)
+        players = add(room, rng.randint(1, 6), connected=False)
+        room.start(questions(5))
+        accepted = []
+        for _step in range(80):
+            if room.phase == Phase.REVEAL:
+                room.next()
+            if room.phase != Phase.QUESTION:
+                break
+            p, move = rng.choice(players), rng.random()
+            closing_move = False
+            if move < 0.3 and not p.kicked:
+                room.connect(p.player_id)
+            elif move < 0.5:
+                closing_move = p.connections > 0  # a disconnect of nobody changes nothing
+                room.disconnect(p.player_id)
+            elif move < 0.55 and not p.kicked:
+                room.kick(p.player_id)
+                closing_move = True
+            elif move < 0.65 and accepted:
+                room.withdraw(accepted.pop(rng.randrange(len(accepted))))
+            elif not p.kicked and not room.answered_current(p.player_id):
+                accepted.append(answer(room, p, "1")[0])
+                closing_move = True
+            active = [q for q in players if q.active]
+            answered = [q for q in active if room.answered_current(q.player_id)]
+            assert (room._active, room._active_answered) == (len(active), len(answered))
+            assert room.seated == len(room.roster())
+            if closing_move and room.phase == Phase.QUESTION:
+                assert not active or len(answered) < len(active)  # open only while someone is left
