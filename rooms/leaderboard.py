@@ -134,14 +134,16 @@ class Leaderboards:
         key = self._room_key(room_id)
         seats = list(seats)
         async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.zrevrange(key, 0, n - 1, withscores=True)
+            if n > 0:  # ZREVRANGE 0 -1 would be the whole board: a rank alone must not read it
+                pipe.zrevrange(key, 0, n - 1, withscores=True)
             for player_id, join_order in seats:
                 pipe.zrevrank(key, board_member(player_id, join_order))
             results = await pipe.execute()
+        head, rank_results = (results[0], results[1:]) if n > 0 else ([], results)
         ids = [player_id for player_id, _ in seats]
         top = [BoardEntry(rank=i + 1, player_id=player_of_member(member), score=score_of(value))
-               for i, (member, value) in enumerate(results[0])]
-        ranks = {pid: r + 1 for pid, r in zip(ids, results[1:], strict=True) if r is not None}
+               for i, (member, value) in enumerate(head)]
+        ranks = {pid: r + 1 for pid, r in zip(ids, rank_results, strict=True) if r is not None}
         return top, ranks
 
     async def size(self, room_id: uuid.UUID) -> int:

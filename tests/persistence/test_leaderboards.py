@@ -115,3 +115,17 @@ async def test_rebuild_from_postgresql_equals_the_live_board(db, redis, redis_pr
     rebuilt = await boards.top_and_ranks(room.room_id, seats)
     assert rebuilt == live
     assert [e.score for e in rebuilt[0]] == [1800, 800]
+
+
+async def test_a_rank_alone_reads_no_top(redis, redis_prefix):
+    """n=0 is a student's own rank on (re)connect: it must not fetch the board (ZREVRANGE 0 -1
+    would return every member, O(N) per join)."""
+    boards = Leaderboards(redis, redis_prefix)
+    room = uuid.uuid4()
+    seats = [(uuid.uuid4(), order) for order in range(1, 6)]
+    for pid, order in seats:
+        await boards.add_player(room, pid, order)
+    top, ranks = await boards.top_and_ranks(room, [seats[3]], n=0)
+    assert (top, ranks) == ([], {seats[3][0]: 4})
+    top, ranks = await boards.top_and_ranks(room, [], n=2)
+    assert [e.player_id for e in top] == [seats[0][0], seats[1][0]] and ranks == {}
