@@ -79,7 +79,7 @@ def test_each_answer_is_checked_and_scored_against_the_players_own_fact():
 
 
 def test_a_round_closed_before_its_deal_keeps_its_phase_and_the_next_round_is_personal_too():
-    room, clock, published = personal_room(count=2)
+    room, clock, _ = personal_room(count=2)
     ada, = add(room, 1)
     room.start(questions(2))
     room.close_question()  # the teacher closed it while the facts were being chosen
@@ -110,7 +110,7 @@ def test_a_late_joiner_keeps_the_fact_dealt_to_them_and_the_timer_does_not_move(
 
 
 def test_a_withdrawn_answer_can_be_sent_again_against_the_same_own_fact():
-    room, clock, _ = personal_room()
+    room, _clock, _ = personal_room()
     ada, bob = add(room, 2)
     room.start(questions(2))
     mine = own(0, 7, 8)
