@@ -144,3 +144,51 @@ async def test_a_late_joiner_gets_their_own_fact_in_state_and_the_report_aggrega
     assert "Personal round" in csv_text
     for client in (host, ada, cy):
         await client.disconnect()
+
+
+async def test_a_restarted_server_gives_each_student_back_their_own_fact(
+        database_url, redis_url, redis_prefix, db):
+    from tests.server.test_rejoin import start_server
+
+    room, token, teacher, facts = await _personal_room(db)
+    ada_user, ada_key = await factories.make_roster_student(db, teacher, "Ada")
+    yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+    await set_progress(db, ada_user, facts[4]["id"], total=2, correct=2, avg_ms=1500, next_review=yesterday)
+    server, url = await start_server(database_url, redis_url, redis_prefix)
+    try:
+        host = await connect_host(url, token, room["room_id"])
+        ada = await LiveClient(url, "/play").connect({"code": room["code"], "student_key": ada_key})
+        bob = await connect_student(url, room["code"], "Bob")
+        await host.call("start")
+        mine, his = await ada.wait_for("question"), await bob.wait_for("question")
+        assert mine["question_id"] == str(facts[4]["id"]) and his["question_id"] == str(facts[0]["id"])
+        first = await ada.call("answer", {"index": 0, "answer": "4", "attempt_id": new_attempt()})
+        assert first["ok"] and first["is_correct"], first
+        tokens = {c: c.last("joined")["rejoin_token"] for c in (ada, bob)}
+        for client in (host, ada, bob):
+            await client.disconnect()
+    finally:
+        await server.close()
+
+    server, url = await start_server(database_url, redis_url, redis_prefix)
+    try:
+        bob_again = await LiveClient(url, "/play").connect({"rejoin_token": tokens[bob]})
+        state = await bob_again.wait_for("state")
+        assert state["phase"] == "question" and state["question"]["question_id"] == his["question_id"]
+        assert state["question"]["personal"] is True
+        ada_again = await LiveClient(url, "/play").connect({"rejoin_token": tokens[ada]})
+        ada_state = await ada_again.wait_for("state")
+        assert ada_state["answered_current"] and ada_state["score"] == first["score"]
+        assert ada_state["question"]["question_id"] == mine["question_id"]
+        ack = await bob_again.call("answer", {"index": 0, "answer": "1", "attempt_id": new_attempt()})
+        assert ack["ok"] and ack["is_correct"], ack  # checked against his own fact, 1 × 1
+        async with db.engine.connect() as conn:
+            stored = await conn.scalar(text(
+                "SELECT a.question_id FROM answer_attempts a JOIN room_players p "
+                "ON p.session_id = a.session_id WHERE p.room_id = :r AND p.nickname = 'Bob'"),
+                {"r": room["room_id"]})
+        assert stored == facts[0]["id"]
+        for client in (ada_again, bob_again):
+            await client.disconnect()
+    finally:
+        await server.close()
