@@ -110,7 +110,7 @@ async def test_two_students_get_their_own_facts_on_the_same_tick(live_url, db):
 
 async def test_a_late_joiner_gets_their_own_fact_in_state_and_the_report_aggregates_rounds(
         live_url, db):
-    room, token, teacher, facts = await _personal_room(db, question_count=1)
+    room, token, _teacher, facts = await _personal_room(db, question_count=1)
     host = await connect_host(live_url, token, room["room_id"])
     ada = await connect_student(live_url, room["code"], "Ada")
     await host.call("start")
