@@ -1,7 +1,7 @@
 """Screenshots of every page at phone (390×844) and projector (1920×1080) size into
 docs/screenshots/, from a real game played on a throw-away database.
 
-    /work/venv/bin/python -m tests.web.take_screenshots [--only NAME]
+    /work/venv/bin/python -m tests.web.take_screenshots [--only NAME[,NAME…]]
 
 Not a test (pytest does not collect it): it is how docs/screenshots/ is made and refreshed.
 """
@@ -95,7 +95,7 @@ async def main(only: str | None) -> None:
                             progress=(lambda keys: give_class_progress(db, keys)) if HAS_CURRICULUM else None,
                             personal=personal)
                 await game.run_for_screenshots(lambda page, n, s=size: shoot(page, n, s)
-                                               if only in (None, n) else asyncio.sleep(0))
+                                               if only is None or n in only.split(",") else asyncio.sleep(0))
                 await game.close()
             await browser.close()
         await db.dispose()

@@ -35,6 +35,7 @@ function onQuestion(q) {
   else heat.open(q);
   $("#q-number").textContent = `Question ${q.index + 1}${total ? ` of ${total}` : ""}`;
   $("#screen-prompt").textContent = q.personal ? "Everyone has their own fact" : promptText(q);
+  $("#screen-prompt").classList.toggle("personal", Boolean(q.personal));
   $("#q-answered").textContent = "0";
   showView("question");
   countdown?.stop();
