@@ -20,6 +20,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     Integer,
     LargeBinary,
@@ -426,6 +427,7 @@ class Room(Base):
     question_count: Mapped[int] = mapped_column(Integer)
     time_limit_ms: Mapped[int] = mapped_column(Integer)
     auto_advance_ms: Mapped[int | None] = mapped_column(Integer)
+    personal_rounds: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))
     scoring_mode: Mapped[str] = mapped_column(
         String(20), server_default=text("'speed'::character varying"))
     options: Mapped[dict[str, Any]] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
@@ -441,6 +443,8 @@ class Room(Base):
         CheckConstraint("question_count BETWEEN 1 AND 100", name="rooms_question_count_check"),
         CheckConstraint("time_limit_ms BETWEEN 3000 AND 120000", name="rooms_time_limit_ms_check"),
         CheckConstraint("status IN ('lobby', 'playing', 'finished')", name="rooms_status_check"),
+        CheckConstraint("NOT personal_rounds OR track_id IS NOT NULL",
+                        name="rooms_personal_rounds_track_check"),
         Index("idx_rooms_open_code", "code", unique=True,
               postgresql_where=text("status <> 'finished'")),
         Index("idx_rooms_teacher", "teacher_id", "created_at"),
@@ -475,6 +479,22 @@ class RoomQuestion(Base):
     closes_at: Mapped[dt.datetime | None] = mapped_column()
     closed_at: Mapped[dt.datetime | None] = mapped_column()
 
+
+class RoomPersonalQuestion(Base):
+    """Personal rounds (sql/schema/0007_personal_rounds.sql): each player's own fact."""
+
+    __tablename__ = "room_personal_questions"
+    room_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True)
+    question_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    player_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("room_players.id", ondelete="CASCADE"), primary_key=True)
+    question_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("questions.id"))
+
+    __table_args__ = (
+        ForeignKeyConstraint(["room_id", "question_index"],
+                             ["room_questions.room_id", "room_questions.question_index"],
+                             ondelete="CASCADE"),
+    )
 
 
 # --- retention tables (sql/schema/0004_retention.sql) -------------------------------------

@@ -30,6 +30,7 @@ class RoomSpec:
     question_count: int
     time_limit_ms: int
     auto_advance_ms: int | None
+    personal_rounds: bool = False
 
 
 @dataclass(frozen=True)
@@ -52,13 +53,14 @@ class RoomRecord:
     started_at: dt.datetime | None
     finished_at: dt.datetime | None
     player_count: int
+    personal_rounds: bool
 
 
 _COLUMNS = (
     "r.id, r.teacher_id, r.code, r.screen_key, r.title, r.operation, r.min_operand, "
     "r.max_operand, r.track_id, r.question_count, r.time_limit_ms, r.auto_advance_ms, "
     "r.scoring_mode, r.status, r.created_at, r.started_at, r.finished_at, "
-    "(SELECT count(*) FROM room_players p WHERE p.room_id = r.id) AS player_count")
+    "(SELECT count(*) FROM room_players p WHERE p.room_id = r.id) AS player_count, r.personal_rounds")
 
 
 async def track_operations(db: Database, track_id: uuid.UUID) -> list[str] | None:
@@ -78,9 +80,9 @@ async def create_room(db: Database, teacher_id: uuid.UUID, spec: RoomSpec, *, sc
             # The partial unique index idx_rooms_open_code decides, race-free across workers.
             room_id = await session.scalar(text(
                 "INSERT INTO rooms (teacher_id, code, title, operation, min_operand, max_operand, "
-                "track_id, question_count, time_limit_ms, auto_advance_ms, screen_key) VALUES "
-                "(:teacher_id, :code, :title, :operation, :min_operand, :max_operand, :track_id, "
-                ":question_count, :time_limit_ms, :auto_advance_ms, :screen_key) "
+                "track_id, question_count, time_limit_ms, auto_advance_ms, personal_rounds, screen_key) "
+                "VALUES (:teacher_id, :code, :title, :operation, :min_operand, :max_operand, :track_id, "
+                ":question_count, :time_limit_ms, :auto_advance_ms, :personal_rounds, :screen_key) "
                 "ON CONFLICT (code) WHERE status <> 'finished' DO NOTHING RETURNING id"),
                 {**params, "code": make_code()})
         if room_id is not None:

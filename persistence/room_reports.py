@@ -30,12 +30,17 @@ class PlayerLine:
     kicked: bool
 
 
+# A question row of a room with personal rounds: each student answered their own fact, so the
+# row names the round and aggregates every student's answer; the attempts say which fact.
+PERSONAL_ROUND = "Personal round"
+
+
 @dataclass(frozen=True)
 class QuestionLine:
     index: int
-    question_id: uuid.UUID
+    question_id: uuid.UUID | None  # None for a personal round
     prompt: str
-    correct_answer: Decimal
+    correct_answer: Decimal | None  # None for a personal round
     answered: int
     correct: int
     percent_correct: float | None
@@ -93,16 +98,17 @@ ORDER BY score DESC, total_response_time ASC, p.join_order ASC
 
 _QUESTIONS = text("""
 SELECT rq.question_index, q.id, q.operand1, q.operation, q.operand2, q.operation2, q.operand3,
-       q.correct_answer,
+       q.correct_answer, r.personal_rounds,
        count(a.id)::int AS answered,
        count(a.id) FILTER (WHERE a.is_correct)::int AS correct,
        round(avg(a.response_time))::int AS average_response_time
 FROM room_questions rq
+JOIN rooms r ON r.id = rq.room_id
 JOIN questions q ON q.id = rq.question_id
 LEFT JOIN (answer_attempts a JOIN room_players p ON p.session_id = a.session_id)
        ON p.room_id = rq.room_id AND a.question_index = rq.question_index
 WHERE rq.room_id = :room
-GROUP BY rq.question_index, q.id
+GROUP BY rq.question_index, q.id, r.personal_rounds
 ORDER BY rq.question_index
 """)
 
@@ -133,9 +139,11 @@ async def room_report(db: Database, room_id: uuid.UUID) -> RoomReport:
             average_response_time_ms=r.average_response_time, kicked=r.kicked)
             for rank, r in enumerate(players, start=1)],
         questions=[QuestionLine(
-            index=r.question_index, question_id=r.id,
-            prompt=prompt_text(r.operand1, r.operation, r.operand2, r.operation2, r.operand3),
-            correct_answer=r.correct_answer, answered=r.answered, correct=r.correct,
+            index=r.question_index, question_id=None if r.personal_rounds else r.id,
+            prompt=PERSONAL_ROUND if r.personal_rounds else prompt_text(
+                r.operand1, r.operation, r.operand2, r.operation2, r.operand3),
+            correct_answer=None if r.personal_rounds else r.correct_answer,
+            answered=r.answered, correct=r.correct,
             percent_correct=round(100 * r.correct / r.answered, 1) if r.answered else None,
             average_response_time_ms=r.average_response_time)
             for r in questions],

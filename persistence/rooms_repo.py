@@ -39,6 +39,7 @@ class RoomRow:
     auto_advance_ms: int | None
     screen_key: str
     status: str
+    personal_rounds: bool = False
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class AttemptRow:
     attempt_id: uuid.UUID
     session_id: uuid.UUID
     question_index: int
+    question_id: uuid.UUID
     raw_input: str | None
     user_answer: Decimal
     is_correct: bool
@@ -84,7 +86,7 @@ class AttemptRow:
 
 
 _ROOM_COLUMNS = ("id, teacher_id, code, title, operation, min_operand, max_operand, track_id, "
-                 "question_count, time_limit_ms, auto_advance_ms, screen_key, status")
+                 "question_count, time_limit_ms, auto_advance_ms, screen_key, status, personal_rounds")
 
 
 async def room_by_id(db: Database, room_id: uuid.UUID) -> RoomRow | None:
@@ -172,6 +174,33 @@ async def record_game_start(db: Database, room_id: uuid.UUID, question_ids: list
             "SELECT :room, i - 1, q FROM unnest(:qs) WITH ORDINALITY AS t(q, i)").bindparams(
             bindparam("qs", type_=ARRAY(UUID(as_uuid=True)))), {"room": room_id, "qs": question_ids})
     return True
+
+
+async def record_personal_questions(db: Database, room_id: uuid.UUID, index: int,
+                                   chosen: dict[uuid.UUID, uuid.UUID]) -> None:
+    """Which fact (question_id) each player (player_id) got at question `index` of a personal
+    room: one statement however many players. A player already recorded keeps their fact."""
+    if not chosen:
+        return
+    async with db.engine.begin() as conn:
+        await conn.execute(text(
+            "INSERT INTO room_personal_questions (room_id, question_index, player_id, question_id) "
+            "SELECT :room, :index, p, q FROM unnest(:players, :questions) AS t(p, q) "
+            "ON CONFLICT DO NOTHING").bindparams(
+            bindparam("players", type_=ARRAY(UUID(as_uuid=True))),
+            bindparam("questions", type_=ARRAY(UUID(as_uuid=True)))),
+            {"room": room_id, "index": index, "players": list(chosen),
+             "questions": list(chosen.values())})
+
+
+async def personal_questions_of(db: Database, room_id: uuid.UUID) -> list[tuple[int, uuid.UUID, FactRow]]:
+    """(index, player_id, fact) of every fact a player of this personal room was dealt."""
+    async with db.engine.connect() as conn:
+        rows = (await conn.execute(text(
+            "SELECT pq.question_index, pq.player_id, q.id, q.operand1, q.operand2, q.operation, "
+            "q.correct_answer FROM room_personal_questions pq JOIN questions q ON q.id = pq.question_id "
+            "WHERE pq.room_id = :r"), {"r": room_id})).all()
+    return [(r[0], r[1], FactRow(*r[2:7])) for r in rows]
 
 
 async def mark_question_opened(db: Database, room_id: uuid.UUID, index: int,
@@ -264,7 +293,8 @@ async def attempts_of(db: Database, room_id: uuid.UUID) -> list[AttemptRow]:
     """Every committed answer of the room, in the order they were answered."""
     async with db.engine.connect() as conn:
         rows = (await conn.execute(text(
-            "SELECT a.attempt_id, a.session_id, a.question_index, a.raw_input, a.user_answer, "
+            "SELECT a.attempt_id, a.session_id, a.question_index, a.question_id, a.raw_input, "
+            "a.user_answer, "
             "a.is_correct, a.correct_answer, a.response_time, COALESCE(a.points, 0), a.input_method "
             "FROM answer_attempts a JOIN room_players p ON p.session_id = a.session_id "
             "WHERE p.room_id = :r AND a.question_index IS NOT NULL "

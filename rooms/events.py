@@ -35,7 +35,7 @@ class LeaderboardMoved:
 @dataclass(frozen=True)
 class QuestionClosed:
     index: int
-    correct_answer: Decimal
+    correct_answer: Decimal | None  # None for a personal round
     answered: int
     correct: int
     average_response_time_ms: int | None

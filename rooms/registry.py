@@ -128,6 +128,10 @@ class RoomRegistry:
             phase = Phase.QUESTION
             remaining = int((opened[-1].closes_at - now).total_seconds() * 1000)
         room.restore_position(questions, len(opened), phase, remaining)
+        if game.row.personal_rounds:  # each player's own fact, as they were dealt
+            for index, player_id, fact in await rooms_repo.personal_questions_of(self._db, game.room_id):
+                if index < len(opened):
+                    room.deal_one(index, player_id, RoomQuestion(index, fact.question_id, fact_of(fact)))
         by_session = {p.session_id: p for p in room.players.values()}
         attempts = await rooms_repo.attempts_of(self._db, game.room_id)
         for index in range(len(opened)):
@@ -136,7 +140,7 @@ class RoomRegistry:
                 streak_after = player.streak + 1 if a.is_correct else 0
                 room.restore_answer(Answer(
                     attempt_id=a.attempt_id, player_id=player.player_id, index=index,
-                    question_id=questions[index].question_id, raw_input=a.raw_input or "",
+                    question_id=a.question_id, raw_input=a.raw_input or "",
                     user_answer=a.user_answer, correct_answer=a.correct_answer, is_correct=a.is_correct,
                     response_time_ms=a.response_time_ms, points=a.points, streak_before=player.streak,
                     streak_after=streak_after, score_after=player.score + a.points,

@@ -60,6 +60,9 @@ class RoomConfig:
     teacher_id: uuid.UUID
     screen_key: str
     track_id: uuid.UUID | None = None
+    # Personal rounds: each player answers their own fact (dealt by the game when the round
+    # opens); `RoomQuestion`s of `start` are then the rounds' fallback facts.
+    personal: bool = False
 
 
 @dataclass(frozen=True)
@@ -126,6 +129,10 @@ class QuestionRecord:
     closes_at_ms: int  # monotonic
     closes_at_epoch_ms: int
     answers: dict[uuid.UUID, Answer] = field(default_factory=dict)
+    # A personal round: each player's own question (a player missing here gets `question`).
+    personal: dict[uuid.UUID, RoomQuestion] = field(default_factory=dict)
+    # False while a personal round's facts are being chosen: nobody has a question yet.
+    dealt: bool = True
 
 
 class Room:
@@ -177,6 +184,14 @@ class Room:
 
     def roster(self) -> list[Player]:
         return sorted((p for p in self.players.values() if not p.kicked), key=lambda p: p.join_order)
+
+    def question_for(self, player_id: uuid.UUID, index: int | None = None) -> RoomQuestion | None:
+        """The question `player_id` answers at `index` (default: the current one): the round's
+        own, or their own in a personal round; None while a personal round is being dealt."""
+        record = self.records[self.index if index is None else index] if self.records else None
+        if record is None or not record.dealt:
+            return None
+        return record.personal.get(player_id, record.question)
 
     def answered_current(self, player_id: uuid.UUID) -> bool:
         record = self.current
@@ -343,11 +358,14 @@ class Room:
             raise RoomError("too_late", "time is up for this question")
         if player_id in record.answers:
             raise RoomError("already_answered", "you already answered this question")
+        question = self.question_for(player_id)
+        if question is None:  # a personal round whose facts are still being chosen
+            raise RoomError("no_open_question", "your question is on its way")
         try:
             user_answer = parse_answer(raw_input)
         except InvalidAnswer as exc:
             raise RoomError("invalid_answer", str(exc)) from None
-        fact = record.question.fact
+        fact = question.fact
         # Measured by the server from the question's broadcast to the answer's arrival: the
         # delivery delay counts against the student, so it can never be shorter than real.
         response_time_ms = min(max(now - record.opened_at_ms, 0), self.config.time_limit_ms)
@@ -356,7 +374,7 @@ class Room:
                               time_limit_ms=self.config.time_limit_ms, streak_before=player.streak)
         answer = Answer(
             attempt_id=attempt_id, player_id=player_id, index=index,
-            question_id=record.question.question_id, raw_input=raw_input.strip(),
+            question_id=question.question_id, raw_input=raw_input.strip(),
             user_answer=user_answer, correct_answer=fact.correct_answer, is_correct=is_correct,
             response_time_ms=response_time_ms, points=scored.points,
             streak_before=player.streak, streak_after=scored.streak,
@@ -412,6 +430,31 @@ class Room:
             record.opened_at_ms = now - (self.config.time_limit_ms - remaining_ms)
             self._timer = self._scheduler.call_later(remaining_ms, self._on_deadline)
 
+    def deal(self, index: int, questions: dict[uuid.UUID, RoomQuestion]) -> None:
+        """A personal round's facts are chosen: each player's own question. The shared timer
+        starts now, when the round can reach the students (choosing took a database round
+        trip that must not count against anyone); `closes_at` is the same for everyone.
+        Players who already hold a question for this round (a late joiner) keep it."""
+        record = self.records[index]
+        for player_id, question in questions.items():
+            record.personal.setdefault(player_id, question)
+        if record.dealt:
+            return
+        record.dealt = True
+        if self.phase == Phase.QUESTION and index == self.index:
+            now, epoch = self._clock.monotonic_ms(), self._clock.epoch_ms()
+            limit = self.config.time_limit_ms
+            record.opened_at_ms, record.closes_at_ms = now, now + limit
+            record.closes_at_epoch_ms = epoch + limit
+            if self._timer is not None:
+                self._timer.cancel()
+            self._timer = self._scheduler.call_later(limit, self._on_deadline)
+
+    def deal_one(self, index: int, player_id: uuid.UUID, question: RoomQuestion) -> RoomQuestion:
+        """A player who joined during a personal round gets their own question (the timer
+        does not move); the question they hold for the round is returned."""
+        return self.records[index].personal.setdefault(player_id, question)
+
     def reset_streaks_of_missing(self, index: int) -> None:
         record = self.records[index]
         for player in self.players.values():
@@ -433,7 +476,8 @@ class Room:
         self._cancel_timers()
         now, epoch = self._clock.monotonic_ms(), self._clock.epoch_ms()
         limit = self.config.time_limit_ms
-        record = QuestionRecord(self.questions[index], now, now + limit, epoch + limit)
+        record = QuestionRecord(self.questions[index], now, now + limit, epoch + limit,
+                                dealt=not self.config.personal)
         self.records.append(record)
         self._active_answered = 0
         self.phase = Phase.QUESTION
@@ -462,7 +506,9 @@ class Room:
         correct = [a for a in answers if a.is_correct]
         average = round(sum(a.response_time_ms for a in answers) / len(answers)) if answers else None
         self._publish(events.QuestionClosed(
-            index=self.index, correct_answer=record.question.fact.correct_answer,
+            index=self.index,
+            # A personal round has no one answer: each student gets their own (rooms/game.py).
+            correct_answer=None if self.config.personal else record.question.fact.correct_answer,
             answered=len(answers), correct=len(correct), average_response_time_ms=average))
         if self.config.auto_advance_ms is not None:
             self._timer = self._scheduler.call_later(self.config.auto_advance_ms, self._on_auto_advance)

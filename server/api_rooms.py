@@ -58,6 +58,8 @@ class NewRoom(Body):
     question_count: Annotated[int, Field(ge=1, le=100)]
     time_limit_ms: Annotated[int, Field(ge=3000, le=120_000)]
     auto_advance_ms: Annotated[int, Field(ge=1000, le=60_000)] | None = None
+    # Personal rounds: each player gets their own fact from the track at every question.
+    personal: bool = False
 
     @model_validator(mode="after")
     def _operand_range(self) -> NewRoom:
@@ -67,6 +69,9 @@ class NewRoom(Body):
             raise ValueError("min_operand must not be greater than max_operand")
         if self.operation == "÷" and high is not None and high < 1:
             raise ValueError("division needs a divisor above 0: max_operand must be at least 1")
+        if self.personal and self.track_id is None:
+            raise ValueError("personal: personal rounds choose each student's facts from a learning "
+                             "track; give a track_id")
         return self
 
     def spec(self) -> RoomSpec:
@@ -77,7 +82,7 @@ class NewRoom(Body):
         return RoomSpec(title=self.title, operation=self.operation, min_operand=low,
                         max_operand=high, track_id=self.track_id,
                         question_count=self.question_count, time_limit_ms=self.time_limit_ms,
-                        auto_advance_ms=self.auto_advance_ms)
+                        auto_advance_ms=self.auto_advance_ms, personal_rounds=self.personal)
 
 
 def public_base(request: web.Request) -> str:
@@ -101,6 +106,7 @@ def room_json(request: web.Request, room: RoomRecord) -> dict:
         "question_count": room.question_count,
         "time_limit_ms": room.time_limit_ms,
         "auto_advance_ms": room.auto_advance_ms,
+        "personal": room.personal_rounds,
         "scoring_mode": room.scoring_mode,
         "status": room.status,
         "player_count": room.player_count,

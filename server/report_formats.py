@@ -28,6 +28,7 @@ def report_json(room: RoomRecord, report: RoomReport) -> dict:
         "room": {"room_id": str(room.id), "code": room.code, "title": room.title,
                  "operation": room.operation, "status": room.status,
                  "question_count": room.question_count, "time_limit_ms": room.time_limit_ms,
+                 "personal": room.personal_rounds,
                  "created_at": epoch_ms(room.created_at), "started_at": epoch_ms(room.started_at),
                  "finished_at": epoch_ms(room.finished_at)},
         "players": len(report.players),
@@ -38,7 +39,8 @@ def report_json(room: RoomRecord, report: RoomReport) -> dict:
             "total_response_time_ms": p.total_response_time_ms,
             "join_order": p.join_order, "kicked": p.kicked} for p in report.players],
         "questions": [{
-            "index": q.index, "question_id": str(q.question_id), "prompt": q.prompt,
+            "index": q.index, "question_id": str(q.question_id) if q.question_id else None,
+            "prompt": q.prompt,
             "correct_answer": number(q.correct_answer), "answered": q.answered,
             "correct": q.correct, "percent_correct": q.percent_correct,
             "average_response_time_ms": q.average_response_time_ms} for q in report.questions],

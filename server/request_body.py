@@ -24,6 +24,8 @@ def _describe(exc: ValidationError) -> str:
     first = exc.errors(include_url=False)[0]
     if first["type"] == "json_invalid":
         return "the body is not valid JSON"
+    if first["type"] == "value_error" and not first["loc"]:  # a rule across fields (model_validator)
+        return first["msg"].removeprefix("Value error, ")
     if first["type"] == "model_type" or not first["loc"]:
         return "the body must be a JSON object"
     field = ".".join(str(part) for part in first["loc"])

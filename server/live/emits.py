@@ -39,16 +39,21 @@ class Emitter:
 
     async def _each_player(self, event: str, common: dict, yours: dict[uuid.UUID, dict],
                            connections: dict[uuid.UUID, int]) -> None:
+        await self._each_own(event, {player_id: {**common, "you": you} for player_id, you in yours.items()},
+                             connections)
+
+    async def _each_own(self, event: str, payloads: dict[uuid.UUID, dict],
+                        connections: dict[uuid.UUID, int]) -> None:
+        """Each player's own payload, to that player's connections only."""
         local = self._sio.manager.rooms.get(PLAY, {})
-        for player_id, you in yours.items():
+        for player_id, payload in payloads.items():
             room = player_room(player_id)
             here = len(local.get(room, ()))
             # Only when every connection the room counts for this player is here. One on
             # another worker, or a count of 0 (a room rebuilt by a new owner counts nobody
             # until they reconnect), sends the copy through Redis as before.
             only_here = 0 < connections.get(player_id, 0) <= here
-            await self._sio.emit(event, {**common, "you": you}, to=room, namespace=PLAY,
-                                 ignore_queue=only_here)
+            await self._sio.emit(event, payload, to=room, namespace=PLAY, ignore_queue=only_here)
 
     # --- rooms.ports.Broadcaster ----------------------------------------------------------
 
@@ -58,6 +63,18 @@ class Emitter:
 
     async def question(self, room_id: uuid.UUID, payload: dict) -> None:
         await self._everyone(room_id, "question", payload)
+
+    async def personal_question(self, room_id: uuid.UUID, staff: dict, mine: dict[uuid.UUID, dict],
+                                connections: dict[uuid.UUID, int]) -> None:
+        """A personal round: no broadcast to the students (each has their own fact)."""
+        await self._staff(room_id, "question", staff)
+        await self._each_own("question", mine, connections)
+
+    async def personal_question_closed(self, room_id: uuid.UUID, staff: dict,
+                                       mine: dict[uuid.UUID, dict],
+                                       connections: dict[uuid.UUID, int]) -> None:
+        await self._staff(room_id, "question_closed", staff)
+        await self._each_own("question_closed", mine, connections)
 
     async def answer_progress(self, room_id: uuid.UUID, payload: dict) -> None:
         await self._staff(room_id, "answer_progress", payload)

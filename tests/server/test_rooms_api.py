@@ -55,6 +55,27 @@ async def test_create_room_with_a_track(client, teacher, db):
     await assert_error(resp, 400, "invalid_payload")
 
 
+async def test_personal_rounds_need_a_track(client, teacher, db):
+    resp = await client.post("/api/rooms", json={**VALID, "personal": True}, headers=teacher.headers)
+    body = await assert_error(resp, 400, "invalid_payload")
+    assert "track_id" in body["error"]["message"] and "personal" in body["error"]["message"]
+    track_id, _ = await factories.make_track(db, "×", size=2)
+    resp = await client.post("/api/rooms", json={**VALID, "personal": True, "track_id": str(track_id)},
+                             headers=teacher.headers)
+    assert resp.status == 201, await resp.text()
+    room = await resp.json()
+    assert room["personal"] is True
+    shown = await (await client.get(f"/api/rooms/{room['room_id']}", headers=teacher.headers)).json()
+    assert shown["personal"] is True
+    plain = await (await client.post("/api/rooms", json=VALID, headers=teacher.headers)).json()
+    assert plain["personal"] is False
+    async with db.engine.connect() as conn:
+        assert await conn.scalar(text("SELECT personal_rounds FROM rooms WHERE id = :r"),
+                                 {"r": room["room_id"]})
+    resp = await client.post("/api/rooms", json={**VALID, "personal": "yes"}, headers=teacher.headers)
+    await assert_error(resp, 400, "invalid_payload")
+
+
 @pytest.mark.parametrize("change", [
     {"operation": "x"}, {"operation": "*"}, {"question_count": 0}, {"question_count": 101},
     {"time_limit_ms": 2999}, {"time_limit_ms": 120001}, {"time_limit_ms": "20000"},

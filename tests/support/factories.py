@@ -74,7 +74,7 @@ async def make_room(db: Database, teacher_id: uuid.UUID, *, operation: str = "×
                     min_operand: int | None = 2, max_operand: int | None = 9,
                     question_count: int = 3, time_limit_ms: int = 10_000,
                     auto_advance_ms: int | None = None, title: str = "Test room",
-                    track_id: uuid.UUID | None = None) -> dict:
+                    track_id: uuid.UUID | None = None, personal: bool = False) -> dict:
     """A room in the lobby with a fresh 6-digit code: {room_id, code, screen_key}."""
     import secrets
 
@@ -88,11 +88,13 @@ async def make_room(db: Database, teacher_id: uuid.UUID, *, operation: str = "×
                 continue
             room_id = await conn.scalar(text(
                 "INSERT INTO rooms (teacher_id, code, title, operation, min_operand, max_operand, "
-                "question_count, time_limit_ms, auto_advance_ms, screen_key, track_id) VALUES "
-                "(:t, :c, :title, :op, :lo, :hi, :n, :limit, :auto, :sk, :track) RETURNING id"),
+                "question_count, time_limit_ms, auto_advance_ms, screen_key, track_id, personal_rounds) "
+                "VALUES (:t, :c, :title, :op, :lo, :hi, :n, :limit, :auto, :sk, :track, :personal) "
+                "RETURNING id"),
                 {"t": teacher_id, "c": code, "title": title, "op": operation, "lo": min_operand,
                  "hi": max_operand, "n": question_count, "limit": time_limit_ms,
-                 "auto": auto_advance_ms, "sk": screen_key, "track": track_id})
+                 "auto": auto_advance_ms, "sk": screen_key, "track": track_id,
+                 "personal": personal})
         return {"room_id": room_id, "code": code, "screen_key": screen_key}
     raise RuntimeError("no free room code")
 

@@ -4,11 +4,13 @@ in another, each student in their own. Shared by the browser tests and take_scre
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import re
 import uuid
 from collections.abc import AsyncIterator
 
 from aiohttp import web
+from sqlalchemy import text
 
 from server.app import create_app
 from server.settings import Settings
@@ -58,12 +60,21 @@ async def sign_up_teacher(page, username: str | None = None, password: str = "co
 
 async def create_room(page, *, title: str = "Times tables", operation: str = "×", low: int = 2,
                       high: int = 5, questions: int = 3, seconds: int = 20,
-                      auto_advance_s: int | None = None) -> dict:
-    """Fills in the New game form; returns {room_id, code, screen_url, host_url}."""
+                      auto_advance_s: int | None = None, track_id: str | None = None,
+                      personal: bool = False) -> dict:
+    """Fills in the New game form; returns {room_id, code, screen_url, host_url}. With
+    `track_id` the game asks that learning track's facts (`personal`: personal rounds)."""
     await page.fill("#room-title", title)
     await page.select_option("#room-operation", operation)
-    await page.fill("#room-min", str(low))
-    await page.fill("#room-max", str(high))
+    if track_id is None:
+        await page.fill("#room-min", str(low))
+        await page.fill("#room-max", str(high))
+    else:
+        await page.check("input[name=source][value=track]")
+        await page.locator(f"#room-track option[value='{track_id}']").wait_for(state="attached")
+        await page.select_option("#room-track", track_id)
+        if personal:
+            await page.check("#room-personal")
     await page.fill("#room-count", str(questions))
     await page.fill("#room-time", str(seconds))
     if auto_advance_s is not None:
@@ -83,7 +94,9 @@ def solve(prompt: str) -> int:
     """The answer to a prompt as the play page shows it: "7 × 8 = ?"."""
     a, op, b = prompt.replace("= ?", "").split()
     a, b = int(a), int(b)
-    return {"+": a + b, "-": a - b, "−": a - b, "×": a * b, "÷": a // b}[op]
+    if op == "÷":  # only when it is the operation: "0 × 0" must not divide by zero
+        return a // b
+    return {"+": a + b, "-": a - b, "−": a - b, "×": a * b}[op]
 
 
 async def join_as_student(page, code: str, nickname: str) -> None:
@@ -113,14 +126,38 @@ async def answer_by_pad(page, value: int | str) -> None:
     await page.click("#submit")
 
 
+async def give_due_review(db, room_id: str, nickname: str, track_id, position: int) -> str:
+    """The `position`-th two-operand × fact of the track (in track order) becomes due for the
+    player `nickname` of the room, so a personal round gives it to them; returns its prompt as
+    the play page shows it."""
+    yesterday = dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)
+    async with db.engine.begin() as conn:
+        user_id = await conn.scalar(text(
+            "SELECT user_id FROM room_players WHERE room_id = :r AND nickname = :n"),
+            {"r": room_id, "n": nickname})
+        fact = (await conn.execute(text(
+            "SELECT id, operand1, operand2 FROM questions WHERE track_id = :t AND operation = '×' "
+            "AND operand3 IS NULL ORDER BY sequence_number OFFSET :k LIMIT 1"),
+            {"t": track_id, "k": position})).one()
+        await conn.execute(text(
+            "INSERT INTO question_progress (question_id, user_id, total_attempts, correct_attempts, "
+            "incorrect_attempts, average_response_time, last_response_time, last_attempt_date, "
+            "next_review_date) VALUES (:q, :u, 3, 3, 0, 1500, 1500, now(), :due)"),
+            {"q": fact.id, "u": user_id, "due": yesterday})
+    return f"{fact.operand1} × {fact.operand2} = ?"
+
+
 class Game:
     """A scripted game for docs/screenshots: every page, every phase, one viewport size."""
 
     STUDENTS = ("Ada", "Grace", "Alan", "Katherine", "Edsger", "Barbara")
 
-    def __init__(self, browser, base: str, viewport: dict, progress=None) -> None:
+    def __init__(self, browser, base: str, viewport: dict, progress=None, personal=None) -> None:
         self.browser, self.base, self.viewport = browser, base, viewport
         self.progress = progress  # async (student keys) → None: gives the roster grid data
+        # (track_id, async (room_id, nickname) → None giving that player a due review): for
+        # the personal-round shots, on a server with learning tracks.
+        self.personal = personal
         self.pages = []
 
     async def page(self):
@@ -231,3 +268,33 @@ class Game:
         await teacher.wait_for_selector("#grid td.share")
         await teacher.locator("#grid td.share").nth(30).hover()
         await shoot(teacher, "grid-class")
+        if self.personal is not None:
+            await self.run_personal_round(shoot, teacher)
+
+    async def run_personal_round(self, shoot, teacher) -> None:
+        """A game with personal rounds: two students on the same tick, each their own fact."""
+        track_id, make_due = self.personal
+        await teacher.goto("/teacher")
+        room = await create_room(teacher, title="Our own facts", questions=1, seconds=30,
+                                 track_id=str(track_id), personal=True)
+        screen = await self.page()
+        await screen.goto(room["screen_url"])
+        await screen.wait_for_selector("#join-code")
+        host = await teacher.context.new_page()
+        await host.goto(room["host_url"])
+        await host.wait_for_selector("#phase:text('lobby')")
+        students = []
+        for name in self.STUDENTS[:2]:
+            page = await self.page()
+            await join_as_student(page, room["code"], name)
+            students.append(page)
+        await make_due(room["room_id"], self.STUDENTS[1])
+        await host.click("#btn-start")
+        for page in students:
+            await wait_for_question(page, 0)
+        await screen.wait_for_selector("#screen-prompt:text('Everyone has their own fact')")
+        await shoot(students[0], "play-personal")
+        await shoot(students[1], "play-personal-other")
+        await shoot(screen, "screen-personal")
+        await shoot(host, "host-personal")
+        await host.click("#btn-end")

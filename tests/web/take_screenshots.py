@@ -1,7 +1,7 @@
 """Screenshots of every page at phone (390×844) and projector (1920×1080) size into
 docs/screenshots/, from a real game played on a throw-away database.
 
-    /work/venv/bin/python -m tests.web.take_screenshots [--only NAME]
+    /work/venv/bin/python -m tests.web.take_screenshots [--only NAME[,NAME…]]
 
 Not a test (pytest does not collect it): it is how docs/screenshots/ is made and refreshed.
 """
@@ -16,7 +16,7 @@ from playwright.async_api import async_playwright
 
 from tests.support import databases, services
 from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, PROJECTOR
-from tests.web.game_driver import Game, start_app
+from tests.web.game_driver import Game, give_due_review, start_app
 
 try:  # the grid shots need the learning tracks (persistence/curriculum)
     import persistence.curriculum.seed  # noqa: F401
@@ -84,11 +84,18 @@ async def main(only: str | None) -> None:
         db = create_database(db_url, pool_size=2)
         async with start_app(db_url, services.redis_url(), name) as base, async_playwright() as pw:
             browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            personal = None
+            if HAS_CURRICULUM:
+                from persistence.curriculum.catalog import track_id
+
+                track = track_id("multiplication-12")
+                personal = (track, lambda room_id, name: give_due_review(db, room_id, name, track, 5))
             for size, viewport in SIZES.items():
                 game = Game(browser, base, viewport,
-                            progress=(lambda keys: give_class_progress(db, keys)) if HAS_CURRICULUM else None)
+                            progress=(lambda keys: give_class_progress(db, keys)) if HAS_CURRICULUM else None,
+                            personal=personal)
                 await game.run_for_screenshots(lambda page, n, s=size: shoot(page, n, s)
-                                               if only in (None, n) else asyncio.sleep(0))
+                                               if only is None or n in only.split(",") else asyncio.sleep(0))
                 await game.close()
             await browser.close()
         await db.dispose()

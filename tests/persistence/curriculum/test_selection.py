@@ -9,7 +9,7 @@ from sqlalchemy import text
 from persistence.curriculum.catalog import track_id
 from persistence.curriculum.progress import complete_sections_by_placement
 from persistence.curriculum.seed import seed_curriculum
-from persistence.curriculum.selection import choose_next_fact, placement_facts
+from persistence.curriculum.selection import choose_next_fact, choose_next_facts, placement_facts
 from tests.persistence.curriculum.helpers import section_question_ids, set_progress, track_question_ids
 from tests.support.factories import make_user
 
@@ -110,3 +110,49 @@ async def test_open_sections_come_before_sections_already_completed(clean_db):
     assert (choice.question_id, choice.reason) == (sections[3][0], "strengthen")
     choice = await choose_next_fact(clean_db, user, TRACK, sections[3][0], TODAY)
     assert (choice.question_id, choice.reason) == (sections[0][0], "new")
+
+
+async def test_the_batch_choice_agrees_with_choose_next_fact_for_every_student(clean_db):
+    """A live room's personal round chooses for the whole class in one statement; for each
+    student it must be exactly the fact solo practice would choose."""
+    await seed_curriculum(clean_db)
+    ids = await track_question_ids(clean_db, TRACK)
+    sections = await section_question_ids(clean_db, TRACK)
+    async with clean_db.engine.connect() as conn:
+        first_section = await conn.scalar(text(
+            "SELECT id FROM track_sections WHERE track_id = :t AND sequence_number = 1"), {"t": TRACK})
+    new, due, weak, placed, mastered = [await make_user(clean_db) for _ in range(5)]
+    await set_progress(clean_db, due, ids[5], total=3, correct=3, avg_ms=1500, next_review=TODAY - days(2))
+    await set_progress(clean_db, due, ids[6], total=3, correct=3, avg_ms=1500, next_review=TODAY - days(1))
+    await set_progress(clean_db, weak, ids[3], total=4, correct=1, avg_ms=5000, next_review=TODAY + days(1))
+    await complete_sections_by_placement(clean_db, placed, TRACK, [first_section],
+                                         dt.datetime(2026, 3, 10, 9))
+    for q in ids:
+        await set_progress(clean_db, mastered, q, total=3, correct=3, avg_ms=1000,
+                           next_review=TODAY + days(3))
+    students = [(new, None), (due, ids[5]), (weak, None), (placed, sections[1][0]), (mastered, ids[0])]
+    for due_only in (False, True):
+        batch = await choose_next_facts(clean_db, TRACK, students, TODAY, due_only=due_only)
+        for user, exclude in students:
+            single = await choose_next_fact(clean_db, user, TRACK, exclude, TODAY, due_only=due_only)
+            assert batch.get(user) == single, (user, due_only)
+    batch = await choose_next_facts(clean_db, TRACK, students, TODAY)
+    assert batch[due].question_id == ids[6] and batch[due].reason == "due_review"
+    assert batch[weak].question_id == ids[3] and batch[weak].reason == "weakest"
+    assert batch[new].question_id == ids[0] and batch[new].reason == "new"
+    assert await choose_next_facts(clean_db, TRACK, [], TODAY) == {}
+
+
+async def test_a_live_room_gets_only_two_operand_facts_of_its_operation(clean_db):
+    await seed_curriculum(clean_db)
+    user = await make_user(clean_db)
+    mixed = track_id("mixed-review")
+    async with clean_db.engine.connect() as conn:
+        operations = set((await conn.scalars(text(
+            "SELECT DISTINCT operation FROM questions WHERE track_id = :t AND operand3 IS NULL"),
+            {"t": mixed})).all())
+    assert len(operations) > 1
+    for operation in sorted(operations):
+        chosen = await choose_next_facts(clean_db, mixed, [(user, None)], TODAY, live_only=True,
+                                         operation=operation)
+        assert chosen[user].operation == operation

@@ -43,7 +43,7 @@ function render() {
     return h("tr", {},
       h("td", { text: String(i + 1) }),
       h("td", { text: q.prompt }),
-      h("td.num", { text: cell(q.correct_answer) }),
+      h("td.num", { text: q.prompt === "Personal round" && !open ? "own" : cell(q.correct_answer) }),
       h("td.num", { text: cell(q.answered) }),
       h("td.num", { text: cell(q.correct, (c) => percent(c, q.answered)) }),
       h("td.num", { text: cell(q.average, formatMs) }));
@@ -73,7 +73,7 @@ function onQuestion(q) {
   state.index = q.index;
   state.total = q.total ?? state.total;
   questions.set(q.index, { ...(questions.get(q.index) || {}), prompt: promptText(q) });
-  $("#live-prompt").textContent = promptText(q);
+  $("#live-prompt").textContent = livePrompt(q);
   $("#answered").textContent = "0";
   $("#answered-meter").style.width = "0%";
   $("#last-result").textContent = "";
@@ -86,13 +86,20 @@ function onProgress(p) {
   $("#answered-meter").style.width = p.players ? `${(100 * p.answered) / p.players}%` : "0%";
 }
 
+/** The open question as the console shows it; a personal round shows no fact. */
+function livePrompt(q) {
+  return q.personal ? "Personal round: everyone has their own fact" : promptText(q);
+}
+
 function onClosed(c) {
   state.phase = "reveal";
   const q = { ...(questions.get(c.index) || {}), correct_answer: c.correct_answer, answered: c.answered,
     correct: c.correct, average: c.average_response_time_ms };
   questions.set(c.index, q);
   onProgress({ answered: c.answered, players: Number($("#answer-players").textContent) || state.players.length });
-  const prompt = q.prompt ? `${q.prompt} = ${c.correct_answer}` : `the answer was ${c.correct_answer}`;
+  // A personal round has no one answer: every student answered their own fact.
+  const prompt = c.personal ? "personal round, everyone their own fact"
+    : q.prompt ? `${q.prompt} = ${c.correct_answer}` : `the answer was ${c.correct_answer}`;
   $("#last-result").textContent = `Question ${c.index + 1} (${prompt}): `
     + `${percent(c.correct, c.answered)} correct, average ${formatMs(c.average_response_time_ms)}.`;
   render();
@@ -105,7 +112,7 @@ function onState(s) {
   state.total = s.total ?? state.total;
   if (s.question) {
     questions.set(s.index, { ...(questions.get(s.index) || {}), prompt: promptText(s.question) });
-    $("#live-prompt").textContent = promptText(s.question);
+    $("#live-prompt").textContent = livePrompt(s.question);
   }
   render();
 }

@@ -45,6 +45,7 @@ function showQuestion(q, { remainingMs } = {}) {
   current = q;
   me.total = q.total ?? me.total;
   $("#prompt").textContent = `${promptText(q)} = ?`;
+  $("#personal-tag").hidden = !q.personal;  // a personal round: this fact is the student's own
   $("#q-progress").textContent = `Question ${q.index + 1} of ${q.total ?? me.total ?? "?"}`;
   const input = $("#answer");
   input.value = "";

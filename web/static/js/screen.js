@@ -29,9 +29,13 @@ function showLobby(l) {
 function onQuestion(q) {
   current = q;
   total = q.total ?? total;
-  heat.open(q);
+  // A personal round has no one fact to show (or to place on the heat map): each student
+  // answers their own, and showing any of them would show its answer to the whole class.
+  if (q.personal) heat.current = null;
+  else heat.open(q);
   $("#q-number").textContent = `Question ${q.index + 1}${total ? ` of ${total}` : ""}`;
-  $("#screen-prompt").textContent = promptText(q);
+  $("#screen-prompt").textContent = q.personal ? "Everyone has their own fact" : promptText(q);
+  $("#screen-prompt").classList.toggle("personal", Boolean(q.personal));
   $("#q-answered").textContent = "0";
   showView("question");
   countdown?.stop();
@@ -48,7 +52,8 @@ function onQuestion(q) {
 function onClosed(c) {
   countdown?.stop();
   heat.close(c);
-  $("#reveal-prompt").textContent = current ? `${promptText(current)} = ${c.correct_answer}` : String(c.correct_answer);
+  $("#reveal-prompt").textContent = c.personal || current?.personal ? "Personal round"
+    : current ? `${promptText(current)} = ${c.correct_answer}` : String(c.correct_answer);
   $("#reveal-stats").textContent = `${percent(c.correct, c.answered)} correct · ${c.answered} answered`
     + ` · average ${formatMs(c.average_response_time_ms)}`;
   showView("reveal");

@@ -144,6 +144,13 @@ async function loadTracks() {
   return tracksLoaded;
 }
 
+/** Personal rounds choose from a track: the option is enabled only while one is chosen. */
+function syncPersonal() {
+  const track = $("input[name=source]:checked").value === "track" && Boolean($("#room-track").value);
+  $("#room-personal").disabled = !track;
+  if (!track) $("#room-personal").checked = false;
+}
+
 function numberOf(id) { return Number.parseInt($(id).value, 10); }
 
 function wireRoomForm() {
@@ -156,9 +163,11 @@ function wireRoomForm() {
       }
       $("#range-fields").hidden = track;
       $("#track-field").hidden = !track;
+      syncPersonal();
     });
   }
   $("#room-track").addEventListener("change", syncOperationToTrack);
+  $("#room-track").addEventListener("change", syncPersonal);
   $("#room-auto").addEventListener("change", () => { $("#room-auto-seconds").disabled = !$("#room-auto").checked; });
   $("#room-form").addEventListener("submit", async (e) => {
     e.preventDefault();
@@ -172,6 +181,7 @@ function wireRoomForm() {
     if (title) body.title = title;
     if ($("input[name=source]:checked").value === "track" && $("#room-track").value) {
       body.track_id = $("#room-track").value;
+      if ($("#room-personal").checked) body.personal = true;
     } else {
       body.min_operand = numberOf("#room-min");
       body.max_operand = numberOf("#room-max");
