@@ -15,9 +15,11 @@ from rooms.clock import Cancellable, Clock, Scheduler
 
 
 class Throttle:
-    def __init__(self, interval_ms: int, action: Callable[[], None], *, clock: Clock,
-                 scheduler: Scheduler) -> None:
-        self._interval_ms = interval_ms
+    def __init__(self, interval_ms: int | Callable[[], int], action: Callable[[], None], *,
+                 clock: Clock, scheduler: Scheduler) -> None:
+        # A callable interval is read at each request: a report that grows with the room can
+        # space itself out as the room fills.
+        self._interval_ms = interval_ms if callable(interval_ms) else (lambda: interval_ms)
         self._action = action
         self._clock = clock
         self._scheduler = scheduler
@@ -32,7 +34,7 @@ class Throttle:
         if self._timer is not None:
             return
         now = self._clock.monotonic_ms()
-        due = 0 if self._last_ms is None else self._last_ms + self._interval_ms - now
+        due = 0 if self._last_ms is None else self._last_ms + self._interval_ms() - now
         self._timer = self._scheduler.call_later(max(0, due), self._run)
 
     def flush(self) -> None:

@@ -8,7 +8,7 @@ import pytest
 
 from rooms import events
 from rooms.questions import make_fact
-from rooms.room import Phase, Player, Room, RoomConfig, RoomError, RoomQuestion
+from rooms.room import Phase, Player, Room, RoomConfig, RoomError, RoomQuestion, lobby_interval_ms
 from tests.support.fake_clock import FakeClock
 
 LIMIT = 10_000
@@ -311,6 +311,25 @@ def test_lobby_reports_stay_four_a_second_during_a_long_storm():
     clock.advance(1000)
     lobbies = [e for e in published if isinstance(e, events.LobbyChanged)]
     assert len(lobbies) == 9  # t = 0, 250, …, 2000: at most one per 250 ms, and a final one
+
+
+def test_lobby_reports_space_out_as_an_assembly_fills():
+    """Each lobby report costs a copy per student: past 500 players they are spaced so a
+    filling room sends about 2,000 student copies a second, whatever its size."""
+    assert [lobby_interval_ms(n) for n in (1, 30, 500, 1000, 2000, 5000)] == [250, 250, 250, 500,
+                                                                             1000, 2500]
+    room, clock, published = make_room()
+    times: list[int] = []
+    room._publish = lambda e: (published.append(e), times.append(clock.now))
+    for _ in range(3000):
+        add(room)
+        clock.advance(2)  # 500 joins a second for 6 s
+    clock.advance(5000)
+    sent = [t for t, e in zip(times, published, strict=True) if isinstance(e, events.LobbyChanged)]
+    gaps = [b - a for a, b in zip(sent, sent[1:])]
+    assert gaps[:3] == [250, 250, 250]  # a class-sized room: 4 a second
+    assert min(gaps) >= 250 and max(gaps) >= 1000 and len(sent) < 16
+    assert sent[-1] >= 2 * 2999  # the last report came after the last join
 
 
 def test_a_pending_lobby_report_goes_out_before_the_first_question():
