@@ -1,5 +1,6 @@
 """Every phase transition and timer of a room, driven by a fake clock (no sleeps)."""
 
+import itertools
 import random
 import uuid
 from decimal import Decimal
@@ -326,7 +327,7 @@ def test_lobby_reports_space_out_as_an_assembly_fills():
         clock.advance(2)  # 500 joins a second for 6 s
     clock.advance(5000)
     sent = [t for t, e in zip(times, published, strict=True) if isinstance(e, events.LobbyChanged)]
-    gaps = [b - a for a, b in zip(sent, sent[1:])]
+    gaps = [b - a for a, b in itertools.pairwise(sent)]
     assert gaps[:3] == [250, 250, 250]  # a class-sized room: 4 a second
     assert min(gaps) >= 250 and max(gaps) >= 1000 and len(sent) < 16
     assert sent[-1] >= 2 * 2999  # the last report came after the last join
