@@ -63,11 +63,12 @@ async def progress_line(label: str, scenario: Scenario, m: Measurements, stop: a
 
 
 async def run_scenario(server: servers.Target, scenario: Scenario, client_kind: str,
-                       show_progress: bool = True, profile_dir: Path | None = None) -> dict[str, Any]:
+                       show_progress: bool = True, profile_dir: Path | None = None,
+                       profile_phase: str = "game") -> dict[str, Any]:
     started = time.perf_counter()
     spy = None
-    if profile_dir is not None:
-        profile_path = profile_dir / f"{server.kind}-{scenario.name}.txt"
+    profile_path = profile_dir / f"{server.kind}-{scenario.name}.txt" if profile_dir else None
+    if profile_path is not None and profile_phase == "all":
         spy = await profile.start_py_spy(server.pid, profile_path)
     m = Measurements()
     tasks: set[asyncio.Future[Any]] = set()
@@ -88,6 +89,8 @@ async def run_scenario(server: servers.Target, scenario: Scenario, client_kind: 
         cpu_before, my_cpu_before = procstat.cpu_seconds(server.pid), procstat.cpu_seconds(me)
         database_name = server.database_url.rsplit("/", 1)[-1] if server.database_url else None
         pg_before = procstat.cpu_by_pid_matching(database_name) if database_name else None
+        if profile_path is not None and spy is None:  # the game only, as the CPU figures
+            spy = await profile.start_py_spy(server.pid, profile_path)
         await asyncio.gather(*(room.play() for room in rooms))
         while tasks:
             await asyncio.gather(*list(tasks), return_exceptions=True)
@@ -133,7 +136,7 @@ async def run(args: argparse.Namespace) -> list[dict[str, Any]]:
                 server = await servers.start_real(args.postgres_url, args.redis_url or None)
             try:
                 results.append(await run_scenario(server.target, scenario, args.client,
-                                                  not args.quiet, args.profile))
+                                                  not args.quiet, args.profile, args.profile_phase))
             finally:
                 await servers.stop(server)
     return results
@@ -171,6 +174,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--json", action="store_true", help="print the figures as JSON on stdout")
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="sample each server with py-spy; collapsed stacks and a summary go to DIR")
+    parser.add_argument("--profile-phase", choices=["game", "all"], default="game",
+                        help="sample the game only (what the CPU figures cover), or joins too")
     parser.add_argument("--markdown", action="store_true", help="print the tables as Markdown")
     parser.add_argument("--quiet", action="store_true", help="no progress line")
     return parser.parse_args(argv)
