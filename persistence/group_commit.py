@@ -201,8 +201,13 @@ class GroupCommitWriter:
             return await commit_batch(driver, attempts, self._catalog)
 
     async def _run_hooks(self, committed: list[tuple[AttemptIn, AttemptOutcome]]) -> None:
-        for hook in self._hooks:
-            try:
-                await hook(committed)
-            except Exception:
-                log.exception("after-commit hook %r failed (the answers are committed)", hook)
+        # Together, not one after another: each is a Redis round trip or two (the boards, the
+        # learning cache) that the batch's acks wait for, and none depends on another.
+        await asyncio.gather(*(self._run_hook(hook, committed) for hook in self._hooks))
+
+    @staticmethod
+    async def _run_hook(hook: AfterCommitHook, committed: list[tuple[AttemptIn, AttemptOutcome]]) -> None:
+        try:
+            await hook(committed)
+        except Exception:
+            log.exception("after-commit hook %r failed (the answers are committed)", hook)

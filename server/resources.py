@@ -54,12 +54,20 @@ async def database_ctx(app: web.Application) -> AsyncIterator[None]:
 async def answer_writer_ctx(app: web.Application) -> AsyncIterator[None]:
     """The group-commit writer of answers; stopping it commits what was already submitted."""
     settings = app[app_keys.SETTINGS]
-    writer = GroupCommitWriter(app[app_keys.DATABASE], max_batch=settings.batch_max_attempts,
-                               window_ms=settings.batch_window_ms)
+    # Its own connections, one per batch in flight: with 100 rooms starting at once, their
+    # chores (question choice, opened/closed marks, joins) used to fill the shared pool, and
+    # the acks of every room waited for a connection behind them.
+    in_flight = 2
+    own_database = create_database(app[app_keys.DATABASE_URL], pool_size=in_flight)
+    writer = GroupCommitWriter(own_database, max_batch=settings.batch_max_attempts,
+                               window_ms=settings.batch_window_ms, max_in_flight=in_flight)
     metrics = app[app_keys.METRICS]
     writer.add_after_commit_hook(metrics.after_commit_hook)
     writer.add_batch_observer(lambda _size, seconds: metrics.observe_commit_seconds(seconds))
     await writer.start()
     app[app_keys.ANSWER_WRITER] = writer
     yield
-    await writer.stop()
+    try:
+        await writer.stop()
+    finally:
+        await own_database.dispose()
