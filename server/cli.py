@@ -24,10 +24,15 @@ def _serve(settings: Settings) -> None:
         loop_factory = uvloop.new_event_loop
     except ImportError:
         loop_factory = None
+    from server.gc_policy import CollectorPolicy
+
     log.info("Math Rally listening on http://%s:%d", settings.host, settings.port)
     runner_kwargs = {"loop": loop_factory()} if loop_factory else {}
-    web.run_app(create_app(settings), host=settings.host, port=settings.port,
-                print=None, access_log=None, **runner_kwargs)
+    app = create_app(settings)
+    # The server process only: in-process test apps keep the interpreter's defaults.
+    app.cleanup_ctx.append(CollectorPolicy().app_ctx)
+    web.run_app(app, host=settings.host, port=settings.port, print=None, access_log=None,
+                **runner_kwargs)
 
 
 def _migrate(settings: Settings) -> None:
