@@ -16,12 +16,12 @@ from collections.abc import Callable
 
 from persistence import rooms_repo
 from persistence.answer_flow import AttemptIn, AttemptRejected
-from persistence.curriculum.selection import choose_next_facts
 from persistence.database import Database
 from rooms import events, views
 from rooms.clock import Clock, Scheduler
 from rooms.leaderboard import Leaderboards
 from rooms.nicknames import InvalidNickname, clean_nickname
+from rooms.personal import PersonalRounds
 from rooms.ports import AnswerWriter, Broadcaster
 from rooms.questions import Fact, choose_facts, choose_from
 from rooms.room import Answer, Phase, Player, Reservation, Room, RoomError, RoomQuestion
@@ -56,11 +56,7 @@ class LiveGame:
         self._joining_users: dict[uuid.UUID, asyncio.Task[Player]] = {}
         self._queue: asyncio.Queue[events.RoomEvent | None] = asyncio.Queue()
         self._dispatcher: asyncio.Task | None = None
-        # Personal rounds: (index, player_id) whose fact is being chosen, so a round's deal and
-        # a late joiner's never choose twice for one player; and the operation the track's
-        # facts are limited to (as for a shared track room), once known.
-        self._dealing: set[tuple[int, uuid.UUID]] = set()
-        self._personal_operation: tuple[str | None] | None = None
+        self._personal = PersonalRounds(row, room, db=db, broadcaster=broadcaster, clock=clock)
 
     @classmethod
     def create(cls, row: rooms_repo.RoomRow, *, clock: Clock, scheduler: Scheduler, **deps) -> LiveGame:
@@ -144,7 +140,7 @@ class LiveGame:
         await self._boards.add_player(self.room_id, player.player_id, player.join_order)
         if self.room.config.personal and self.room.phase == Phase.QUESTION:
             # Joined during a personal round: their own fact now, so `state` can show it.
-            await self._deal_to(self.room.index, [player])
+            await self._personal.deal_to(self.room.index, [player])
         return player
 
     def player(self, player_id: uuid.UUID) -> Player:
@@ -249,79 +245,6 @@ class LiveGame:
             self._db, [(f.operand1, f.operand2, f.operation, f.correct_answer) for f in facts])
         return ids, facts
 
-    # --- personal rounds ---------------------------------------------------------------------
-
-    async def _deal_round(self, index: int) -> None:
-        """Choose every player's own fact for question `index`, then start its shared timer."""
-        await self._deal_to(index, self.room.roster())
-        self.room.deal(index, {})
-
-    async def _deal_to(self, index: int, players: list[Player]) -> None:
-        """Each player's own fact for question `index`: chosen in one statement, recorded in
-        one statement, and only then given to the room (so a rebuilt room agrees). If that
-        fails, those players get the round's fallback fact: the game goes on."""
-        record = self.room.records[index]
-        players = [p for p in players if p.player_id not in record.personal
-                   and (index, p.player_id) not in self._dealing]
-        if not players:
-            return
-        claims = {(index, p.player_id) for p in players}
-        self._dealing |= claims
-        try:
-            chosen = await self._choose_personal(index, players)
-            await rooms_repo.record_personal_questions(
-                self._db, self.room_id, index, {pid: q.question_id for pid, q in chosen.items()})
-        except Exception:
-            log.exception("room %s: personal facts of question %d not chosen; the round's own fact "
-                          "stands in", self.room_id, index)
-            return
-        finally:
-            self._dealing -= claims
-        for player_id, question in chosen.items():
-            self.room.deal_one(index, player_id, question)
-
-    async def _choose_personal(self, index: int, players: list[Player]) -> dict[uuid.UUID, RoomQuestion]:
-        track_id = self.row.track_id
-        assert track_id is not None  # the rooms table refuses personal rounds without a track
-        if self._personal_operation is None:
-            pool = await rooms_repo.track_facts(self._db, track_id, self.row.operation)
-            same = any(fact[3] == self.row.operation for fact in pool)
-            self._personal_operation = (self.row.operation if same else None,)
-        students = []
-        for p in players:  # never the fact they had in the previous round
-            previous = self.room.question_for(p.player_id, index - 1) if index > 0 else None
-            students.append((p.user_id, previous.question_id if previous else None))
-        today = dt.datetime.fromtimestamp(self._clock.epoch_ms() / 1000, dt.UTC).date()
-        facts = await choose_next_facts(self._db, track_id, students, today, live_only=True,
-                                        operation=self._personal_operation[0])
-        chosen = {}
-        for p in players:
-            f = facts.get(p.user_id)
-            if f is not None:
-                chosen[p.player_id] = RoomQuestion(
-                    index, f.question_id, Fact(f.operand1, f.operand2, f.operation, f.correct_answer))
-        return chosen
-
-    async def _send_personal_question(self, index: int) -> None:
-        roster = self.room.roster()
-        mine = {}
-        for p in roster:
-            question = self.room.question_for(p.player_id, index)
-            if question is not None:
-                mine[p.player_id] = views.personal_question_payload(self.room, index, question)
-        await self._out.personal_question(self.room_id, views.staff_question_payload(self.room, index),
-                                          mine, _connections(roster))
-
-    async def _send_personal_close(self, index: int, common: dict) -> None:
-        roster = self.room.roster()
-        staff = {**common, "personal": True}
-        mine = {}
-        for p in roster:
-            question = self.room.question_for(p.player_id, index)
-            mine[p.player_id] = staff if question is None else {
-                **staff, "correct_answer": views.number(question.fact.correct_answer)}
-        await self._out.personal_question_closed(self.room_id, staff, mine, _connections(roster))
-
     def board_changed(self) -> None:
         self.room.board_changed()
 
@@ -361,8 +284,8 @@ class LiveGame:
             await self._out.lobby(room_id, payload, payload["count"])
         elif isinstance(event, events.QuestionOpened):
             if self.room.config.personal:
-                await self._deal_round(event.index)
-                await self._send_personal_question(event.index)
+                await self._personal.deal_round(event.index)
+                await self._personal.send_question(event.index)
             else:
                 await self._out.question(room_id, views.question_payload_for(self.room, event.index))
             record = self.room.records[event.index]
@@ -384,7 +307,7 @@ class LiveGame:
             closed = {"index": event.index, "correct_answer": None, "answered": event.answered,
                       "correct": event.correct, "average_response_time_ms": event.average_response_time_ms}
             if event.correct_answer is None:  # a personal round: each student their own answer
-                await self._send_personal_close(event.index, closed)
+                await self._personal.send_close(event.index, closed)
             else:
                 await self._out.question_closed(
                     room_id, {**closed, "correct_answer": views.number(event.correct_answer)})
