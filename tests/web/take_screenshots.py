@@ -1,7 +1,7 @@
 """Screenshots of every page at phone (390×844) and projector (1920×1080) size into
 docs/screenshots/, from a real game played on a throw-away database.
 
-    /work/venv/bin/python -m tests.web.take_screenshots [--only NAME[,NAME…]]
+    .venv/bin/python -m tests.web.take_screenshots [--only NAME[,NAME…]]
 
 Not a test (pytest does not collect it): it is how docs/screenshots/ is made and refreshed.
 """

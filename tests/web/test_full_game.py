@@ -54,6 +54,8 @@ async def test_teacher_projector_and_three_students_play_a_whole_game(open_tab, 
         assert len(set(prompts)) == 1
         answer = solve(prompts[0])
         await expect(screen.page.locator("#screen-prompt")).to_have_text(prompts[0].replace(" = ?", ""))
+        if index == 0:  # before anyone answers, the projector counts the class, not "0 / 0"
+            await expect(screen.page.locator("#q-players")).to_have_text("3")
         # Ada types on a keyboard, Grace taps the number pad, Alan gets it wrong.
         await answer_by_keyboard(students[0].page, answer)
         await expect(students[0].page.locator("#feedback")).to_contain_text("Correct!")

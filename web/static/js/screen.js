@@ -17,6 +17,8 @@ const heat = new HeatMap($("#heatmap"));
 function showLobby(l) {
   const players = l.players || [];
   $("#lobby-count").textContent = String(l.count ?? players.length);
+  // Who is in the room, so a question opens with "0 / 30 answered", not "0 / 0".
+  $("#q-players").textContent = String(l.count ?? players.length);
   const names = $("#names");
   const known = new Set([...names.children].map((li) => li.dataset.id));
   const incoming = new Set(players.map((p) => p.player_id));
