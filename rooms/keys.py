@@ -25,3 +25,7 @@ def join_rate_key(prefix: str, address: str) -> str:
 
 def socketio_channel(prefix: str) -> str:
     return f"{prefix}:socketio"
+
+
+def player_connections_key(prefix: str, player_id: uuid.UUID | str) -> str:
+    return f"{prefix}:player:{player_id}:sids"

@@ -16,14 +16,16 @@ import uuid
 
 import socketio
 
+from server.live.player_connections import PlayerConnections
 from server.live.room_names import host_room, player_room, players_room, screen_room
 
 HOST, PLAY, SCREEN = "/host", "/play", "/screen"
 
 
 class Emitter:
-    def __init__(self, sio: socketio.AsyncServer) -> None:
+    def __init__(self, sio: socketio.AsyncServer, connections: PlayerConnections | None = None) -> None:
         self._sio = sio
+        self._connections = connections
 
     async def to_connection(self, sid: str, namespace: str, event: str, payload: dict) -> None:
         """To a connection of this worker (the caller handles its connect or its event)."""
@@ -102,7 +104,16 @@ class Emitter:
         await self._sio.emit("kicked", {"reason": reason}, to=room, namespace=PLAY)
         # Leaving the rooms first means nothing more reaches the kicked connections, even
         # before their disconnect completes.
+        here = set()
         for sid in list(self._sio.manager.get_participants(PLAY, room)):
             sid = sid[0] if isinstance(sid, tuple) else sid
+            here.add(sid)
             await self._sio.leave_room(sid, players_room(room_id), namespace=PLAY)
             await self._sio.disconnect(sid, namespace=PLAY)
+        if self._connections is not None:
+            # Their connections on other workers: the Redis manager carries the disconnect
+            # (and the leave) to the worker that holds each sid.
+            for sid in await self._connections.of(player_id):
+                if sid not in here:
+                    await self._sio.leave_room(sid, players_room(room_id), namespace=PLAY)
+                    await self._sio.disconnect(sid, namespace=PLAY)

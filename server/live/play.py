@@ -34,6 +34,7 @@ class PlayNamespace(LiveNamespace):
         await self.enter_room(sid, players_room(room_id))
         await self.enter_room(sid, player_room(player_id))
         await self.start_session(sid, room_id=room_id, player_id=player_id)
+        await live.connections.add(player_id, sid)
         welcome["joined"]["rejoin_token"] = make_rejoin_token(live.settings.secret_key, room_id, player_id)
         # After the connect handshake is out: events sent inside the handler would precede it.
         self.server.start_background_task(self._welcome, sid, welcome)
@@ -56,6 +57,7 @@ class PlayNamespace(LiveNamespace):
     async def on_disconnect(self, sid: str, reason: object = None) -> None:
         session = await self.get_session(sid)
         if "room_id" in session:
+            await self.live.connections.remove(session["player_id"], sid)
             try:
                 await self.live.gateway.disconnect(session["room_id"], session["player_id"])
             except RoomError:

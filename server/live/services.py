@@ -21,6 +21,7 @@ from rooms.leaderboard import Leaderboards
 from rooms.registry import RoomRegistry
 from server import app_keys
 from server.live.emits import Emitter
+from server.live.player_connections import PlayerConnections
 from server.live.rate_limits import JoinLimiter
 from server.settings import Settings
 
@@ -39,6 +40,7 @@ class LiveServices:
     gateway: RoomGateway
     emitter: Emitter
     joins: JoinLimiter
+    connections: PlayerConnections
 
 
 LIVE = web.AppKey("live", LiveServices)
@@ -48,8 +50,9 @@ SOCKETIO = web.AppKey("socketio", socketio.AsyncServer)
 async def live_ctx(app: web.Application) -> AsyncIterator[None]:
     settings = app[app_keys.SETTINGS]
     sio = app[SOCKETIO]
-    emitter = Emitter(sio)
     redis = app[app_keys.REDIS]
+    connections = PlayerConnections(redis, settings.redis_prefix)
+    emitter = Emitter(sio, connections)
     registry = RoomRegistry(db=app[app_keys.DATABASE], writer=app[app_keys.ANSWER_WRITER],
                             boards=Leaderboards(redis, settings.redis_prefix), broadcaster=emitter,
                             clock=SystemClock(), scheduler=LoopScheduler())
@@ -63,7 +66,8 @@ async def live_ctx(app: web.Application) -> AsyncIterator[None]:
     app[LIVE] = LiveServices(settings=settings, db=app[app_keys.DATABASE], redis=redis,
                              registry=registry, gateway=gateway, emitter=emitter,
                              joins=JoinLimiter(redis, settings.redis_prefix, JOIN_LIMIT_PER_ADDRESS,
-                                               JOIN_WINDOW_S))
+                                               JOIN_WINDOW_S),
+                             connections=connections)
     yield
     await gateway.stop()
     await registry.close_all()

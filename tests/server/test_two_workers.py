@@ -164,3 +164,54 @@ async def test_two_workers_play_one_game(database_url, shared_redis_url, redis_p
         worker_logs = read_logs(logs)
         shutil.rmtree(logs, ignore_errors=True)
     assert not slow_to_stop, f"workers did not stop on SIGTERM within 30 s:\n{worker_logs}"
+
+
+async def test_a_kick_closes_the_students_connection_on_the_other_worker(
+        database_url, shared_redis_url, redis_prefix, db):
+    """The host (and so the room's owner) on worker A, the student on worker B: the kick
+    reaches B, which closes the student's socket; the other student plays on."""
+    from persistence.redis_client import create_redis, delete_prefix
+
+    logs = Path(tempfile.mkdtemp(prefix="mathrally-workers-"))
+    workers = [await start_worker(database_url, shared_redis_url, redis_prefix, logs) for _ in range(2)]
+    redis = create_redis(shared_redis_url)
+    clients: list[LiveClient] = []
+    try:
+        (_, url_a), (_, url_b) = workers
+        teacher, token = await factories.make_teacher_with_token(db)
+        room = await factories.make_room(db, teacher, question_count=1, time_limit_ms=30_000)
+        host = await connect_host(url_a, token, room["room_id"])
+        clients.append(host)
+        kicked = await connect_student(url_b, room["code"], "Leaving")
+        staying = await connect_student(url_b, room["code"], "Staying")
+        clients += [kicked, staying]
+        await host.wait_for("lobby", predicate=lambda d: d["count"] == 2)
+        player_id = kicked.last("joined")["player_id"]
+        assert (await host.call("kick", {"player_id": player_id}))["ok"]
+        await kicked.wait_for("kicked")
+        for _ in range(100):  # closed by worker B, not by the client
+            if not kicked.sio.connected:
+                break
+            await asyncio.sleep(0.05)
+        assert not kicked.sio.connected
+        assert (await host.call("start"))["ok"]
+        question = await staying.wait_for("question")
+        assert kicked.received["question"] == []
+        answer = str(question["operand1"] * question["operand2"])
+        ack = await staying.call("answer", {"index": 0, "answer": answer, "attempt_id": new_attempt()})
+        assert ack["ok"] and ack["is_correct"]
+    finally:
+        for client in clients:
+            if client.sio.connected:
+                await client.disconnect()
+        for proc, _ in workers:
+            proc.terminate()
+        for proc, _ in workers:
+            try:
+                await asyncio.wait_for(proc.wait(), 30)
+            except TimeoutError:
+                proc.kill()
+                await proc.wait()
+        await delete_prefix(redis, redis_prefix)
+        await redis.aclose()
+        shutil.rmtree(logs, ignore_errors=True)
