@@ -80,15 +80,45 @@ async def start_worker(database_url: str, redis_url: str, prefix: str, logs: Pat
     raise AssertionError(f"worker did not start: {read_logs(logs)}")
 
 
-async def test_two_workers_play_one_game(database_url, shared_redis_url, redis_prefix, db):
+@pytest.fixture
+async def two_workers(database_url, shared_redis_url, redis_prefix):
+    """Two `python -m server` processes on the test database and one Redis: their URLs and a
+    Redis client; both must stop on SIGTERM within 30 s."""
     from persistence.redis_client import create_redis, delete_prefix
 
     logs = Path(tempfile.mkdtemp(prefix="mathrally-workers-"))
     workers = [await start_worker(database_url, shared_redis_url, redis_prefix, logs) for _ in range(2)]
     redis = create_redis(shared_redis_url)
+    try:
+        yield workers[0][1], workers[1][1], redis
+    finally:
+        for proc, _ in workers:
+            proc.terminate()
+        slow_to_stop = []
+        for proc, _ in workers:
+            try:
+                await asyncio.wait_for(proc.wait(), 30)
+            except TimeoutError:
+                proc.kill()
+                await proc.wait()
+                slow_to_stop.append(proc.pid)
+        await delete_prefix(redis, redis_prefix)
+        await redis.aclose()
+        worker_logs = read_logs(logs)
+        shutil.rmtree(logs, ignore_errors=True)
+    assert not slow_to_stop, f"workers did not stop on SIGTERM within 30 s:\n{worker_logs}"
+
+
+async def disconnect_all(clients: list[LiveClient]) -> None:
+    for client in clients:
+        if client.sio.connected:
+            await client.disconnect()
+
+
+async def test_two_workers_play_one_game(two_workers, redis_prefix, db):
+    url_a, url_b, redis = two_workers
     clients: list[LiveClient] = []
     try:
-        (_, url_a), (_, url_b) = workers
         teacher, token = await factories.make_teacher_with_token(db)
         room = await factories.make_room(db, teacher, question_count=QUESTIONS, time_limit_ms=30_000)
         host = await connect_host(url_a, token, room["room_id"])
@@ -146,38 +176,15 @@ async def test_two_workers_play_one_game(database_url, shared_redis_url, redis_p
             mine = await student.wait_for("game_over")
             assert mine["you"]["score"] == scores[student.last("joined")["player_id"]]
     finally:
-        for client in clients:
-            if client.sio.connected:
-                await client.disconnect()
-        for proc, _ in workers:
-            proc.terminate()
-        slow_to_stop = []
-        for proc, _ in workers:
-            try:
-                await asyncio.wait_for(proc.wait(), 30)
-            except TimeoutError:
-                proc.kill()
-                await proc.wait()
-                slow_to_stop.append(proc.pid)
-        await delete_prefix(redis, redis_prefix)
-        await redis.aclose()
-        worker_logs = read_logs(logs)
-        shutil.rmtree(logs, ignore_errors=True)
-    assert not slow_to_stop, f"workers did not stop on SIGTERM within 30 s:\n{worker_logs}"
+        await disconnect_all(clients)
 
 
-async def test_a_kick_closes_the_students_connection_on_the_other_worker(
-        database_url, shared_redis_url, redis_prefix, db):
+async def test_a_kick_closes_the_students_connection_on_the_other_worker(two_workers, db):
     """The host (and so the room's owner) on worker A, the student on worker B: the kick
     reaches B, which closes the student's socket; the other student plays on."""
-    from persistence.redis_client import create_redis, delete_prefix
-
-    logs = Path(tempfile.mkdtemp(prefix="mathrally-workers-"))
-    workers = [await start_worker(database_url, shared_redis_url, redis_prefix, logs) for _ in range(2)]
-    redis = create_redis(shared_redis_url)
+    url_a, url_b, _ = two_workers
     clients: list[LiveClient] = []
     try:
-        (_, url_a), (_, url_b) = workers
         teacher, token = await factories.make_teacher_with_token(db)
         room = await factories.make_room(db, teacher, question_count=1, time_limit_ms=30_000)
         host = await connect_host(url_a, token, room["room_id"])
@@ -201,17 +208,4 @@ async def test_a_kick_closes_the_students_connection_on_the_other_worker(
         ack = await staying.call("answer", {"index": 0, "answer": answer, "attempt_id": new_attempt()})
         assert ack["ok"] and ack["is_correct"]
     finally:
-        for client in clients:
-            if client.sio.connected:
-                await client.disconnect()
-        for proc, _ in workers:
-            proc.terminate()
-        for proc, _ in workers:
-            try:
-                await asyncio.wait_for(proc.wait(), 30)
-            except TimeoutError:
-                proc.kill()
-                await proc.wait()
-        await delete_prefix(redis, redis_prefix)
-        await redis.aclose()
-        shutil.rmtree(logs, ignore_errors=True)
+        await disconnect_all(clients)
