@@ -191,18 +191,7 @@ class Game:
         await teacher.locator(".key-card").nth(2).wait_for()
         await shoot(teacher, "key-cards")
 
-        screen = await self.page()
-        await screen.goto(room["screen_url"])
-        await screen.wait_for_selector("#join-code")
-        host = await teacher.context.new_page()  # signed in: same browser as the teacher
-        await host.goto(room["host_url"])
-        await host.wait_for_selector("#phase:text('lobby')")
-
-        students = []
-        for name in self.STUDENTS[:4]:
-            page = await self.page()
-            await join_as_student(page, room["code"], name)
-            students.append(page)
+        screen, host, students = await self.open_room(teacher, room, self.STUDENTS[:4])
         await screen.locator("#names li").nth(3).wait_for()
         await shoot(screen, "screen-lobby")
         await shoot(host, "host-lobby")
@@ -271,12 +260,9 @@ class Game:
         if self.personal is not None:
             await self.run_personal_round(shoot, teacher)
 
-    async def run_personal_round(self, shoot, teacher) -> None:
-        """A game with personal rounds: two students on the same tick, each their own fact."""
-        track_id, make_due = self.personal
-        await teacher.goto("/teacher")
-        room = await create_room(teacher, title="Our own facts", questions=1, seconds=30,
-                                 track_id=str(track_id), personal=True)
+    async def open_room(self, teacher, room: dict, names) -> tuple:
+        """The projector, the teacher's host console (signed in: the teacher's browser) and
+        one page per student joined, all in the lobby of `room`."""
         screen = await self.page()
         await screen.goto(room["screen_url"])
         await screen.wait_for_selector("#join-code")
@@ -284,10 +270,19 @@ class Game:
         await host.goto(room["host_url"])
         await host.wait_for_selector("#phase:text('lobby')")
         students = []
-        for name in self.STUDENTS[:2]:
+        for name in names:
             page = await self.page()
             await join_as_student(page, room["code"], name)
             students.append(page)
+        return screen, host, students
+
+    async def run_personal_round(self, shoot, teacher) -> None:
+        """A game with personal rounds: two students on the same tick, each their own fact."""
+        track_id, make_due = self.personal
+        await teacher.goto("/teacher")
+        room = await create_room(teacher, title="Our own facts", questions=1, seconds=30,
+                                 track_id=str(track_id), personal=True)
+        screen, host, students = await self.open_room(teacher, room, self.STUDENTS[:2])
         await make_due(room["room_id"], self.STUDENTS[1])
         await host.click("#btn-start")
         for page in students:
