@@ -24,6 +24,7 @@ from server import app_keys
 from server.auth import require_teacher
 from server.display_names import clean_line
 from server.errors import ApiError
+from server.pages import public_base_url
 from server.request_body import Body, path_uuid, read_body
 from server.timestamps import epoch_ms
 
@@ -85,13 +86,8 @@ class NewRoom(Body):
                         auto_advance_ms=self.auto_advance_ms, personal_rounds=self.personal)
 
 
-def public_base(request: web.Request) -> str:
-    configured = request.app[app_keys.SETTINGS].public_url
-    return configured.rstrip("/") if configured else f"{request.scheme}://{request.host}"
-
-
 def room_json(request: web.Request, room: RoomRecord) -> dict:
-    base = public_base(request)
+    base = public_base_url(request)
     return {
         "room_id": str(room.id),
         "code": room.code,
