@@ -13,6 +13,7 @@ from rooms.keys import daily_board_key, room_board_key, weekly_board_key
 from rooms.leaderboard import (
     DAILY_TTL_S,
     JOIN_ORDER_MAX,
+    RANKS_ONE_BY_ONE_MAX,
     WEEKLY_TTL_S,
     CommittedPoints,
     Leaderboards,
@@ -129,3 +130,26 @@ async def test_a_rank_alone_reads_no_top(redis, redis_prefix):
     assert (top, ranks) == ([], {seats[3][0]: 4})
     top, ranks = await boards.top_and_ranks(room, [], n=2)
     assert [e.player_id for e in top] == [seats[0][0], seats[1][0]] and ranks == {}
+
+
+async def test_everyones_ranks_read_off_the_whole_board_agree_with_zrevrank(redis, redis_prefix):
+    """At a close every player's rank is read from one ZREVRANGE; it must give exactly what a
+    ZREVRANK per player gives, ties and absent players included."""
+    boards = Leaderboards(redis, redis_prefix)
+    room = uuid.uuid4()
+    seats = [(uuid.uuid4(), order) for order in range(1, 41)]
+    for pid, order in seats:
+        await boards.add_player(room, pid, order)
+    await boards.record([CommittedPoints(room, pid, order, uuid.uuid4(), (order % 4) * 300, order % 3)
+                         for pid, order in seats], TODAY)
+    absent = (uuid.uuid4(), 99)  # kicked, or never on the board
+    asked = [*seats, absent]
+    assert len(asked) > RANKS_ONE_BY_ONE_MAX
+    top, ranks = await boards.top_and_ranks(room, asked)
+    one_by_one = {}
+    for pid, order in asked:
+        _, rank = await boards.top_and_ranks(room, [(pid, order)], n=0)
+        one_by_one.update(rank)
+    assert ranks == one_by_one and absent[0] not in ranks and len(ranks) == 40
+    head, _ = await boards.top_and_ranks(room, [])
+    assert top == head and len(top) == 10
