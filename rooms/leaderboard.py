@@ -152,8 +152,9 @@ class Leaderboards:
     async def _top_and_ranks_from_whole_board(self, key: str, seats: list[tuple[uuid.UUID, int]],
                                               n: int) -> tuple[list[BoardEntry], dict[uuid.UUID, int]]:
         """Everyone's rank at a question's close: one ZREVRANGE of the whole board, ranks by
-        position. A ZREVRANK per player costs redis-py ~15 µs of packing and parsing each;
-        reading N members back costs a fraction of that (measured in docs/performance.md)."""
+        position. A ZREVRANK per player costs redis-py ~10 µs of packing and parsing each;
+        `python -m bench.board_ranks`: 47 → 8.5 ms of CPU for 5,000 players, 0.42 → 0.15 ms
+        for 30."""
         board = await self._redis.zrevrange(key, 0, -1, withscores=True)
         position = {_text(member): rank for rank, (member, _) in enumerate(board, start=1)}
         ranks = {}
