@@ -19,7 +19,7 @@ from persistence.answer_flow import AttemptIn, AttemptRejected
 from persistence.database import Database
 from rooms import events, views
 from rooms.clock import Clock, Scheduler
-from rooms.leaderboard import Leaderboards
+from rooms.leaderboard import BoardSeat, Leaderboards
 from rooms.nicknames import InvalidNickname, clean_nickname
 from rooms.personal import PersonalRounds
 from rooms.ports import AnswerWriter, Broadcaster
@@ -39,7 +39,7 @@ def _utc(epoch_ms: int) -> dt.datetime:
 class LiveGame:
     def __init__(self, row: rooms_repo.RoomRow, room: Room, *, db: Database, writer: AnswerWriter,
                  boards: Leaderboards, broadcaster: Broadcaster, clock: Clock, rng,
-                 sessions: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID, int]],
+                 sessions: dict[uuid.UUID, BoardSeat],
                  on_finished: Callable[[uuid.UUID], None] = lambda _: None) -> None:
         self.row = row
         self._on_finished = on_finished
@@ -132,7 +132,7 @@ class LiveGame:
                 return known
         player = Player(row.player_id, row.user_id, row.session_id, row.nickname, row.join_order,
                         kicked=row.kicked)
-        self._sessions[row.session_id] = (self.room_id, row.player_id, row.join_order)
+        self._sessions[row.session_id] = BoardSeat(self.room_id, row.player_id, row.join_order)
         # In the room as soon as it is in the database, so memory never disagrees with it.
         self.room.add_player(player)
         if player.kicked:

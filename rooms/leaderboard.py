@@ -24,6 +24,7 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from redis.asyncio import Redis
 
@@ -72,6 +73,14 @@ class BoardEntry:
     rank: int  # 1-based
     player_id: uuid.UUID
     score: int
+
+
+class BoardSeat(NamedTuple):
+    """Where a live session's committed points go: its room's board, as this player."""
+
+    room_id: uuid.UUID
+    player_id: uuid.UUID
+    join_order: int
 
 
 @dataclass(frozen=True)

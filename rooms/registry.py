@@ -17,7 +17,7 @@ from persistence import rooms_repo
 from persistence.database import Database
 from rooms.clock import Clock, Scheduler
 from rooms.game import LiveGame, fact_of
-from rooms.leaderboard import CommittedPoints, Leaderboards, rebuild_room_board
+from rooms.leaderboard import BoardSeat, CommittedPoints, Leaderboards, rebuild_room_board
 from rooms.ports import AnswerWriter, Broadcaster
 from rooms.room import Answer, Phase, Player, RoomQuestion
 
@@ -44,8 +44,7 @@ class RoomRegistry:
         self._open_codes: dict[str, uuid.UUID] = {}
         self._loading = asyncio.Lock()
         self._background: set[asyncio.Task] = set()
-        # session_id → (room_id, player_id, join_order): where a committed answer's points go
-        self._sessions: dict[uuid.UUID, tuple[uuid.UUID, uuid.UUID, int]] = {}
+        self._sessions: dict[uuid.UUID, BoardSeat] = {}  # by session_id
         writer.add_after_commit_hook(self.on_committed)
 
     def _finished(self, room_id: uuid.UUID) -> None:
@@ -114,7 +113,7 @@ class RoomRegistry:
         for p in await rooms_repo.players_of(self._db, game.room_id):
             player = Player(p.player_id, p.user_id, p.session_id, p.nickname, p.join_order, kicked=p.kicked)
             room.restore_player(player)
-            self._sessions[p.session_id] = (game.room_id, p.player_id, p.join_order)
+            self._sessions[p.session_id] = BoardSeat(game.room_id, p.player_id, p.join_order)
         if game.row.status == "lobby":
             return
         rows = await rooms_repo.room_questions_of(self._db, game.room_id)
@@ -157,11 +156,10 @@ class RoomRegistry:
         for attempt, outcome in batch:
             if outcome.duplicate or attempt.question_index is None:
                 continue
-            where = self._sessions.get(attempt.session_id)
-            if where is None:
+            seat = self._sessions.get(attempt.session_id)
+            if seat is None:
                 continue
-            room_id, player_id, join_order = where
-            points.append(CommittedPoints(room_id, player_id, join_order, attempt.user_id,
+            points.append(CommittedPoints(seat.room_id, seat.player_id, seat.join_order, attempt.user_id,
                                           attempt.points or 0, attempt.response_time_ms))
         if points:
             await self._boards.record(points, dt.datetime.now(dt.UTC).date())
