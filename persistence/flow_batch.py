@@ -77,10 +77,10 @@ class QuestionCatalog:
 def _user_state(row: asyncpg.Record) -> UserState:
     levels = dict.fromkeys(FLUENCY_LEVELS, 0)
     if row["facts_by_fluency_level"]:
-        levels.update(json.loads(row["facts_by_fluency_level"]))
+        levels.update(flow_json.loads(row["facts_by_fluency_level"]))
     operations = {}
     if row["performance_by_operation"]:
-        for op, t in json.loads(row["performance_by_operation"]).items():
+        for op, t in flow_json.loads(row["performance_by_operation"]).items():
             operations[op] = OperationTotals(t["attempts"], t["correct"], t["total_response_time"])
     return UserState(
         daily_goal_minutes=row["daily_goal_minutes"],
@@ -114,7 +114,7 @@ def _fact_state(row: asyncpg.Record) -> FactState:
         fluency_level=row["fluency_level"] or "not_started",
         current_streak=row["current_streak"] or 0,
         best_streak=row["best_streak"] or 0,
-        recent_attempts=json.loads(row["recent_attempts"]) if row["recent_attempts"] else [],
+        recent_attempts=flow_json.loads(row["recent_attempts"]) if row["recent_attempts"] else [],
         next_review_date=row["next_review_date"],
         review_interval=row["review_interval"],
         ease_factor=row["ease_factor"] if row["ease_factor"] is not None else Decimal("2.50"),
@@ -130,7 +130,7 @@ def _day_state(row: asyncpg.Record) -> DayState:
         new_facts_learned=row["new_facts_learned"] or 0,
         facts_mastered=row["facts_mastered"] or 0,
         sessions=row["sessions"] or 0,
-        time_by_mode=json.loads(row["time_by_mode"]) if row["time_by_mode"] else {},
+        time_by_mode=flow_json.loads(row["time_by_mode"]) if row["time_by_mode"] else {},
         current_streak=row["current_streak"] or 0,
     )
 

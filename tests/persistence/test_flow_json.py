@@ -1,4 +1,4 @@
-"""The hand-written JSON of persistence/flow_json.py is the JSON json.dumps would give."""
+"""persistence/flow_json.py writes the JSON values json.dumps would give."""
 
 import json
 
