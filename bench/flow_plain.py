@@ -50,8 +50,7 @@ INSERT INTO question_progress AS qp (
     total_response_time, average_response_time, best_response_time, last_response_time,
     first_attempt_date, last_attempt_date, current_streak, best_streak)
 VALUES ($1, $2, 1, $3::boolean::int, 1 - $3::boolean::int, $4::int, $4::int, $4::int, $4::int,
-        $5, $5,
-        $3::boolean::int, $3::boolean::int)
+        $5, $5, $3::boolean::int, $3::boolean::int)
 ON CONFLICT (question_id, user_id) DO UPDATE SET
     total_attempts = qp.total_attempts + 1,
     correct_attempts = qp.correct_attempts + EXCLUDED.correct_attempts,
