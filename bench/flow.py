@@ -1,10 +1,10 @@
 """Answer flow throughput: the group-commit writer against one transaction per attempt.
 
     python -m bench.flow [--attempts 20000] [--users 2000] [--rounds 3] [--per-attempt-seconds 5]
-                         [--modes batched,per-attempt]
+                         [--modes batched,per-attempt]   (or e.g. --modes batched,plain,per-attempt)
 
-Both modes run the same five steps (persistence/flow_batch.py) on the same attempts, each
-round on a fresh copy of the same seeded database (CREATE DATABASE … TEMPLATE), on the local
+batched and per-attempt run the same five steps (persistence/flow_batch.py) on the same
+attempts, each round on a fresh copy of the same seeded database (CREATE DATABASE … TEMPLATE), on the local
 PostgreSQL (BENCH_DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/postgres, else
 the embedded one). Every attempt is durable when counted: synchronous_commit is reported.
 
@@ -12,6 +12,12 @@ the embedded one). Every attempt is durable when counted: synchronous_commit is 
                GroupCommitWriter (the server's settings: 500 attempts / 4 ms, 2 in flight)
   per-attempt  16 workers, each with its own connection, one transaction per attempt, through
                the same attempts in the same order for a fixed time (it is the slow one)
+  plain        only when asked: like per-attempt, but each attempt is the seed's five
+               statements in one transaction with plain asyncpg, arithmetic in SQL
+               (bench/flow_plain.py). It exists because issue #2 sets its target beside "one
+               transaction per attempt measured about 3,200/s here with plain asyncpg": this is
+               that yardstick measured on this machine. A calibration baseline, not the flow:
+               no SM-2, no JSON statistics, no achievements, no session counters.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from pathlib import Path
 
 import asyncpg
 
+from bench.flow_plain import run_plain
 from persistence.answer_flow import AttemptIn
 from persistence.database import create_database
 from persistence.flow_batch import QuestionCatalog, commit_batch
@@ -44,6 +51,7 @@ from server.settings import Settings
 LOCAL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PER_ATTEMPT_CONNECTIONS = 16
 FACTS = 12  # a 12 × 12 multiplication track: 144 facts
+MODES = ("batched", "per-attempt", "plain")
 
 
 def _proc_cpu_seconds(pid: int) -> float | None:
@@ -248,8 +256,8 @@ async def main(args: argparse.Namespace) -> None:
               f"students on {len(facts)} facts; {args.rounds} rounds; Python {sys.version.split()[0]}"
               f", loop {type(asyncio.get_running_loop()).__module__}; {os.cpu_count()} CPUs, load "
               f"average {load_average()}")
-        results: dict[str, list[float]] = {"batched": [], "per-attempt": []}
-        cpu_us: dict[str, list[tuple[float, float | None]]] = {"batched": [], "per-attempt": []}
+        results: dict[str, list[float]] = {mode: [] for mode in MODES}
+        cpu_us: dict[str, list[tuple[float, float | None]]] = {mode: [] for mode in MODES}
         for round_number in range(1, args.rounds + 1):
             for mode in args.modes:
                 name, url = await copy_database(server, template)
@@ -257,6 +265,9 @@ async def main(args: argparse.Namespace) -> None:
                 try:
                     if mode == "batched":
                         rate, count, (py, pg) = await run_batched(url, attempts, meter)
+                    elif mode == "plain":
+                        rate, count, (py, pg) = await run_plain(
+                            url, attempts, args.per_attempt_seconds, meter, PER_ATTEMPT_CONNECTIONS)
                     else:
                         rate, count, (py, pg) = await run_per_attempt(
                             url, attempts, args.per_attempt_seconds, meter)
@@ -276,6 +287,12 @@ async def main(args: argparse.Namespace) -> None:
         if results["batched"] and results["per-attempt"]:
             ratio = statistics.median(results["batched"]) / statistics.median(results["per-attempt"])
             print(f"ratio:              {ratio:10.1f}×")
+        if results["plain"]:
+            print(f"median plain:       {statistics.median(results['plain']):10,.0f} "
+                  f"attempts/s ({PER_ATTEMPT_CONNECTIONS} connections)")
+        if results["batched"] and results["plain"]:
+            ratio = statistics.median(results["batched"]) / statistics.median(results["plain"])
+            print(f"ratio batched/plain:{ratio:10.1f}×")
         py_us = statistics.median(c[0] for c in cpu_us["batched"]) if cpu_us["batched"] else 0
         pg_seen = [c[1] for c in cpu_us["batched"] if c[1] is not None]
         if pg_seen:
@@ -296,8 +313,11 @@ def cli() -> None:
     parser.add_argument("--per-attempt-seconds", type=float, default=5.0)
     parser.add_argument("--modes", type=lambda text: text.split(","),
                         default=["batched", "per-attempt"],
-                        help="comma-separated: batched, per-attempt")
+                        help="comma-separated: batched, per-attempt, plain")
     args = parser.parse_args()
+    unknown = [mode for mode in args.modes if mode not in MODES]
+    if unknown:
+        parser.error(f"unknown mode(s) {', '.join(unknown)}; choose from {', '.join(MODES)}")
     try:
         import uvloop
     except ImportError:
