@@ -2,6 +2,7 @@
 
     python -m bench.flow [--attempts 20000] [--users 2000] [--rounds 3] [--per-attempt-seconds 5]
                          [--modes batched,per-attempt]   (or e.g. --modes batched,plain,per-attempt)
+                         [--in-flight 2] [--batch 500]   (the batched writer's two limits)
 
 batched and per-attempt run the same five steps (persistence/flow_batch.py) on the same
 attempts, each round on a fresh copy of the same seeded database (CREATE DATABASE … TEMPLATE), on the local
@@ -9,7 +10,7 @@ PostgreSQL (BENCH_DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/postgr
 the embedded one). Every attempt is durable when counted: synchronous_commit is reported.
 
   batched      one task per student submitting its attempts one after another through a
-               GroupCommitWriter (the server's settings: 500 attempts / 4 ms, 2 in flight)
+               GroupCommitWriter (the server's settings: 500 attempts / 12 ms, 2 in flight)
   per-attempt  16 workers, each with its own connection, one transaction per attempt, through
                the same attempts in the same order for a fixed time (it is the slow one)
   plain        only when asked: like per-attempt, but each attempt is the seed's five
@@ -162,11 +163,14 @@ def workload(students, facts, attempts: int, seed_value: int = 7) -> list[Attemp
     return out
 
 
-async def run_batched(url: str, attempts: list[AttemptIn], meter: CpuMeter):
+async def run_batched(url: str, attempts: list[AttemptIn], meter: CpuMeter, *,
+                      in_flight: int = 2, max_batch: int | None = None):
+    """The server's writer (server/resources.py: its own pool, one connection per batch in
+    flight), with the batch limits of Settings unless told otherwise."""
     settings = Settings()
-    database = create_database(url, pool_size=4)
-    writer = GroupCommitWriter(database, max_batch=settings.batch_max_attempts,
-                               window_ms=settings.batch_window_ms)
+    database = create_database(url, pool_size=in_flight)
+    writer = GroupCommitWriter(database, max_batch=max_batch or settings.batch_max_attempts,
+                               window_ms=settings.batch_window_ms, max_in_flight=in_flight)
     by_user: dict[uuid.UUID, list[AttemptIn]] = {}
     for a in attempts:
         by_user.setdefault(a.user_id, []).append(a)
@@ -264,7 +268,8 @@ async def main(args: argparse.Namespace) -> None:
                 meter = CpuMeter(server, name)
                 try:
                     if mode == "batched":
-                        rate, count, (py, pg) = await run_batched(url, attempts, meter)
+                        rate, count, (py, pg) = await run_batched(
+                            url, attempts, meter, in_flight=args.in_flight, max_batch=args.batch)
                     elif mode == "plain":
                         rate, count, (py, pg) = await run_plain(
                             url, attempts, args.per_attempt_seconds, meter, PER_ATTEMPT_CONNECTIONS)
@@ -311,6 +316,10 @@ def cli() -> None:
     parser.add_argument("--users", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--per-attempt-seconds", type=float, default=5.0)
+    parser.add_argument("--in-flight", type=int, default=2,
+                        help="batched: batches committing at once (the server's: 2)")
+    parser.add_argument("--batch", type=int, default=None,
+                        help="batched: the most attempts in a batch (default BATCH_MAX_ATTEMPTS, 500)")
     parser.add_argument("--modes", type=lambda text: text.split(","),
                         default=["batched", "per-attempt"],
                         help="comma-separated: batched, per-attempt, plain")
