@@ -54,12 +54,6 @@ class _MeteredConnection:
         return await self._charged(self._names.get(sql, sql[:40]), self._conn.fetch, sql, *args)
 
     async def execute(self, sql: str, *args):
-        if sql == flow_batch.merge_statements():
-            # The writer sends the merges in one round trip; here each runs alone, so that
-            # each is charged its own CPU (a few extra round trips per batch, no more).
-            for name in flow_batch.MERGES:
-                await self._charged(name, self._conn.execute, flow_batch.statement(name))
-            return None
         return await self._charged(self._names.get(sql, sql[:40]), self._conn.execute, sql,
                                    *args)
 

@@ -49,22 +49,9 @@ ATTEMPT_COLUMNS = (
 EVENT_COLUMNS = ("id", "type", "user_id", "timestamp", "payload", "device_info")
 
 
-# The statements that merge the staging tables into the flow's tables, in this order.
-MERGES = ("upsert_question_progress", "update_user_statistics", "upsert_daily_summaries",
-          "update_practice_sessions")
-
-
 @cache
 def statement(name: str) -> str:
     return read_sql(f"answer_flow/{name}.sql")
-
-
-@cache
-def merge_statements() -> str:
-    """The MERGES as one multi-statement string: having no parameters, they go in one simple
-    query, so one round trip instead of four (while a batch waits for its round trips, the
-    writer's one Python thread is often busy with the other batch in flight)."""
-    return ";\n".join(statement(name) for name in MERGES)
 
 
 class QuestionCatalog:
@@ -293,24 +280,19 @@ def _repeat(first: AttemptIn, first_result: Result, again: AttemptIn) -> Result:
 
 async def _write(conn: asyncpg.Connection, batch: _Batch,
                  applied: list[tuple[AttemptIn, uuid.UUID, Applied]]) -> None:
-    # Every row goes to PostgreSQL in a binary COPY: asyncpg encodes the records in C, where
-    # text array literals cost a str() per value here and an array_in parse per value there.
-    # Steps 1 and 5 only insert new rows, so they copy straight into their tables; the
-    # others copy into the connection's staging tables, which the MERGES then apply to the
-    # flow's tables, all four in one round trip.
-    await conn.execute(statement("create_staging"))
+    # Step 1 and step 5 insert new rows only: a binary COPY (asyncpg encodes the records in C,
+    # PostgreSQL inserts them in bulk) instead of array literals parsed and unnested.
     await conn.copy_records_to_table("answer_attempts", records=_attempt_records(applied),
                                      columns=ATTEMPT_COLUMNS)
     fact_keys = {(a.user_id, a.question_id) for a, _, _ in applied}
-    await conn.copy_records_to_table("flow_fact_rows", records=_fact_rows(batch, fact_keys))
+    await conn.execute(statement("upsert_question_progress"), *_fact_columns(batch, fact_keys))
     user_ids = sorted({a.user_id for a, _, _ in applied})
-    await conn.copy_records_to_table("flow_user_rows", records=_user_rows(batch, user_ids))
+    await conn.execute(statement("update_user_statistics"), *_user_columns(batch, user_ids))
     day_keys = {(a.user_id, a.answered_at.date()) for a, _, _ in applied}
-    await conn.copy_records_to_table("flow_day_rows", records=_day_rows(batch, day_keys))
+    await conn.execute(statement("upsert_daily_summaries"), *_day_columns(batch, day_keys))
     await conn.copy_records_to_table("learning_events", records=_event_records(applied),
                                      columns=EVENT_COLUMNS)
-    await conn.copy_records_to_table("flow_session_rows", records=_session_rows(batch))
-    await conn.execute(merge_statements())
+    await conn.execute(statement("update_practice_sessions"), *_session_columns(batch))
 
 
 def _text_array(items: list[str]) -> str:
@@ -331,7 +313,7 @@ def _attempt_records(applied: list[tuple[AttemptIn, uuid.UUID, Applied]]) -> lis
         for a, answer_id, done in applied]
 
 
-def _fact_rows(batch: _Batch, keys: set[tuple[uuid.UUID, uuid.UUID]]) -> list[tuple]:
+def _fact_columns(batch: _Batch, keys: set[tuple[uuid.UUID, uuid.UUID]]) -> list[list]:
     rows = []
     # Existing rows keep their id (ON CONFLICT DO UPDATE); uuid_in reads 32 hex digits.
     new_ids = iter(time_ordered_ints(len(keys)))
@@ -343,10 +325,10 @@ def _fact_rows(batch: _Batch, keys: set[tuple[uuid.UUID, uuid.UUID]]) -> list[tu
                      f.last_attempt_date, f.current_streak, f.best_streak,
                      flow_json.recent_attempts(f.recent_attempts), f.next_review_date, f.review_interval,
                      f.ease_factor))
-    return rows
+    return column_literals(rows, "vuuvvvvvvvddvvtdvv")
 
 
-def _user_rows(batch: _Batch, user_ids: list[uuid.UUID]) -> list[tuple]:
+def _user_columns(batch: _Batch, user_ids: list[uuid.UUID]) -> list[list]:
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     rows = []
     for user_id in user_ids:
@@ -362,10 +344,10 @@ def _user_rows(batch: _Batch, user_ids: list[uuid.UUID]) -> list[tuple]:
             _text_array(u.achievements_unlocked), level_for(u.experience_points),
             u.experience_points, u.total_response_time, u.last_practice_date,
             u.daily_practice_ms, u.weekly_practice_ms, u.monthly_practice_ms, now))
-    return rows
+    return column_literals(rows, "uvvvvvvvvvvvtttvvvdvvvd")
 
 
-def _day_rows(batch: _Batch, keys: set[tuple[uuid.UUID, dt.date]]) -> list[tuple]:
+def _day_columns(batch: _Batch, keys: set[tuple[uuid.UUID, dt.date]]) -> list[list]:
     rows = []
     for user_id, date in keys:
         d = batch.days[(user_id, date)]
@@ -376,7 +358,7 @@ def _day_rows(batch: _Batch, keys: set[tuple[uuid.UUID, dt.date]]) -> list[tuple
             d.new_facts_learned, d.facts_mastered, flow_json.int_map(d.time_by_mode),
             d.daily_goal_met(batch.users[user_id].daily_goal_minutes), d.current_streak,
             d.total_response_time))
-    return rows
+    return column_literals(rows, "udvvvvvvvvvtbvv")
 
 
 def _event_records(applied: list[tuple[AttemptIn, uuid.UUID, Applied]]) -> list[tuple]:
@@ -395,7 +377,7 @@ def _event_records(applied: list[tuple[AttemptIn, uuid.UUID, Applied]]) -> list[
     return rows
 
 
-def _session_rows(batch: _Batch) -> list[tuple]:
+def _session_columns(batch: _Batch) -> list[list]:
     rows = []
     for session_id in batch.touched_sessions:
         s = batch.sessions[session_id]
@@ -404,4 +386,4 @@ def _session_rows(batch: _Batch) -> list[tuple]:
             percentage_text(s.correct_answers, s.questions_answered),
             rounded_average(s.total_response_time, s.questions_answered),
             s.total_response_time, s.mastery_gained, _text_array(s.new_mastered_facts)))
-    return rows
+    return column_literals(rows, "uvvvvvvt")
