@@ -1,6 +1,6 @@
 """PostgreSQL CPU of each statement of the answer flow, per attempt.
 
-    python -m bench.flow_statements [--attempts 20000] [--users 2000] [--batch 500]
+    python -m bench.flow_statements [--attempts 20000] [--users 2000] [--batch 500] [--as-sent]
 
 Runs `commit_batch` (persistence/flow_batch.py) over the workload of bench/flow.py in batches
 of `--batch`, on one connection, on a fresh throwaway database, and charges the CPU time the
@@ -36,8 +36,9 @@ def _backend_cpu_ns(pid: int) -> int:
 class _MeteredConnection:
     """The asyncpg connection commit_batch uses, charging backend CPU to each statement."""
 
-    def __init__(self, conn: asyncpg.Connection) -> None:
+    def __init__(self, conn: asyncpg.Connection, *, split_write_back: bool = True) -> None:
         self._conn = conn
+        self._split = split_write_back
         self._pid = conn.get_server_pid()
         self._names = {flow_batch.statement(path.stem): path.stem
                        for path in (SQL_DIR / "answer_flow").glob("*.sql")}
@@ -54,8 +55,19 @@ class _MeteredConnection:
         return await self._charged(self._names.get(sql, sql[:40]), self._conn.fetch, sql, *args)
 
     async def execute(self, sql: str, *args):
-        return await self._charged(self._names.get(sql, sql[:40]), self._conn.execute, sql,
-                                   *args)
+        if self._split and sql == flow_batch.write_back_statement():
+            # The writer sends these as one statement; here each runs alone with its own
+            # parameters, so that each is charged its own CPU (the sum is a little more than
+            # the combined statement's: three more round trips and executor starts a batch).
+            for name in flow_batch.WRITE_BACK:
+                own = flow_batch.statement(name)
+                count = flow_batch.parameter_count(own)
+                await self._charged(name, self._conn.execute, own, *args[:count])
+                args = args[count:]
+            return None
+        name = "write_back (steps 2-4, sessions)" if sql == flow_batch.write_back_statement() \
+            else self._names.get(sql, sql[:40])
+        return await self._charged(name, self._conn.execute, sql, *args)
 
     async def copy_records_to_table(self, table: str, **kwargs):
         return await self._charged(f"COPY {table}", self._conn.copy_records_to_table, table,
@@ -79,7 +91,7 @@ async def main(args: argparse.Namespace) -> None:
         name, url = await copy_database(server, template)
         try:
             raw = await asyncpg.connect(url, server_settings={"timezone": "UTC"})
-            metered = _MeteredConnection(raw)
+            metered = _MeteredConnection(raw, split_write_back=not args.as_sent)
             catalog = QuestionCatalog()
             pid = raw.get_server_pid()
             total_before, python_before = _backend_cpu_ns(pid), time.process_time()
@@ -106,6 +118,9 @@ def cli() -> None:
     parser.add_argument("--attempts", type=int, default=20000)
     parser.add_argument("--users", type=int, default=2000)
     parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--as-sent", action="store_true",
+                        help="charge steps 2-4 and the session counters as the writer sends them, "
+                             "one statement, instead of running each alone")
     asyncio.run(main(parser.parse_args()))
 
 
