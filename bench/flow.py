@@ -41,6 +41,7 @@ from pathlib import Path
 import asyncpg
 
 from bench.flow_plain import run_plain
+from bench.one_by_one import run_one_by_one
 from persistence.answer_flow import AttemptIn
 from persistence.database import create_database
 from persistence.flow_batch import QuestionCatalog, commit_batch
@@ -194,30 +195,11 @@ async def run_batched(url: str, attempts: list[AttemptIn], meter: CpuMeter, *,
 
 async def run_per_attempt(url: str, attempts: list[AttemptIn], budget_s: float,
                           meter: CpuMeter):
-    """Works through the same attempts in order until `budget_s` has passed (it is ~10× slower;
-    a time budget keeps the run bounded), and returns committed attempts per second."""
+    """commit_batch with one attempt, one transaction each, on PER_ATTEMPT_CONNECTIONS
+    connections for `budget_s` (it is ~10× slower); committed attempts per second."""
     catalog = QuestionCatalog()
-    connections = [await asyncpg.connect(url) for _ in range(PER_ATTEMPT_CONNECTIONS)]
-    queue = iter(attempts)
-    done = 0
-    await meter.start()
-    began = time.perf_counter()
-    deadline = began + budget_s
-
-    async def worker(conn: asyncpg.Connection) -> None:
-        nonlocal done
-        for a in queue:
-            await commit_batch(conn, [a], catalog)
-            done += 1
-            if time.perf_counter() > deadline:
-                return
-
-    await asyncio.gather(*(worker(c) for c in connections))
-    elapsed = time.perf_counter() - began
-    cpu = await meter.stop()
-    for c in connections:
-        await c.close()
-    return done / elapsed, done, cpu
+    return await run_one_by_one(url, attempts, budget_s, meter, PER_ATTEMPT_CONNECTIONS,
+                                lambda conn, a: commit_batch(conn, [a], catalog))
 
 
 async def copy_database(server: str, template: str) -> tuple[str, str]:

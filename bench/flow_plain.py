@@ -18,12 +18,11 @@ attempts belong to different students) but does not enforce.
 
 from __future__ import annotations
 
-import asyncio
-import time
 from typing import TYPE_CHECKING
 
 import asyncpg
 
+from bench.one_by_one import run_one_by_one
 from persistence.answer_flow import AttemptIn
 
 if TYPE_CHECKING:
@@ -137,25 +136,5 @@ async def run_plain(url: str, attempts: list[AttemptIn], budget_s: float, meter:
     """Like bench.flow.run_per_attempt, with store_attempt instead of commit_batch: `connections`
     workers take the attempts in order from one iterator until `budget_s` has passed. Returns
     (committed attempts/s, committed attempts, CPU)."""
-    conns = [await asyncpg.connect(url) for _ in range(connections)]
-    await conns[0].execute(CREATE_USER_STATISTICS)
-    queue = iter(attempts)
-    done = 0
-    await meter.start()
-    began = time.perf_counter()
-    deadline = began + budget_s
-
-    async def worker(conn: asyncpg.Connection) -> None:
-        nonlocal done
-        for a in queue:
-            await store_attempt(conn, a)
-            done += 1
-            if time.perf_counter() > deadline:
-                return
-
-    await asyncio.gather(*(worker(c) for c in conns))
-    elapsed = time.perf_counter() - began
-    cpu = await meter.stop()
-    for c in conns:
-        await c.close()
-    return done / elapsed, done, cpu
+    return await run_one_by_one(url, attempts, budget_s, meter, connections, store_attempt,
+                                prepare=lambda conn: conn.execute(CREATE_USER_STATISTICS))
