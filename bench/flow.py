@@ -268,18 +268,14 @@ async def main(args: argparse.Namespace) -> None:
                       flush=True)
         if results["batched"]:
             print(f"median batched:     {statistics.median(results['batched']):10,.0f} attempts/s")
-        if results["per-attempt"]:
-            print(f"median per-attempt: {statistics.median(results['per-attempt']):10,.0f} "
+        for mode, ratio_label in (("per-attempt", "ratio:"), ("plain", "ratio batched/plain:")):
+            if not results[mode]:
+                continue
+            print(f"{'median ' + mode + ':':20s}{statistics.median(results[mode]):10,.0f} "
                   f"attempts/s ({PER_ATTEMPT_CONNECTIONS} connections)")
-        if results["batched"] and results["per-attempt"]:
-            ratio = statistics.median(results["batched"]) / statistics.median(results["per-attempt"])
-            print(f"ratio:              {ratio:10.1f}×")
-        if results["plain"]:
-            print(f"median plain:       {statistics.median(results['plain']):10,.0f} "
-                  f"attempts/s ({PER_ATTEMPT_CONNECTIONS} connections)")
-        if results["batched"] and results["plain"]:
-            ratio = statistics.median(results["batched"]) / statistics.median(results["plain"])
-            print(f"ratio batched/plain:{ratio:10.1f}×")
+            if results["batched"]:
+                ratio = statistics.median(results["batched"]) / statistics.median(results[mode])
+                print(f"{ratio_label:20s}{ratio:10.1f}×")
         py_us = statistics.median(c[0] for c in cpu_us["batched"]) if cpu_us["batched"] else 0
         pg_seen = [c[1] for c in cpu_us["batched"] if c[1] is not None]
         if pg_seen:
