@@ -209,10 +209,10 @@ async def _load(conn: asyncpg.Connection, attempts: Sequence[AttemptIn],
     batch = _Batch()
     user_ids = sorted({a.user_id for a in attempts})
     locked = await conn.fetch(statement("lock_users"), _ids(user_ids))
-    if len(locked) < len(user_ids):   # first attempts: create their rows, then lock those
-        seen = {row["user_id"] for row in locked}
-        missing = [u for u in user_ids if u not in seen]
+    missing = [row["user_id"] for row in locked if not row["has_statistics"]]
+    if missing:   # first attempts: create their statistics rows, then read those
         await conn.execute(statement("create_user_statistics"), _ids(missing))
+        locked = [row for row in locked if row["has_statistics"]]
         locked += await conn.fetch(statement("lock_users"), _ids(missing))
     for row in locked:
         batch.users[row["user_id"]] = _user_state(row)

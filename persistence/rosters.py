@@ -169,6 +169,11 @@ async def _present(conn, tables: Sequence[str]) -> list[str]:
 async def _erase_students(session: AsyncSession, user_ids: list[uuid.UUID]) -> None:
     if not user_ids:
         return
+    # The answer writer's lock (sql/answer_flow/lock_users.sql), taken first and in the same
+    # order: a batch in flight for one of these students finishes before their rows go, and
+    # a later one finds them gone (unknown_user) instead of writing rows for them midway.
+    await session.execute(text("SELECT id FROM users WHERE id = ANY(:ids) ORDER BY id FOR UPDATE"),
+                          {"ids": user_ids})
     for table in await _present(session, STUDENT_DATA):
         await session.execute(text(f"DELETE FROM {table} WHERE user_id = ANY(:ids)"),
                               {"ids": user_ids})

@@ -1,9 +1,8 @@
--- Step 0b (first attempts only): give the existing users that lock_users.sql did not find a
--- user_statistics row. Sorted, so two writers insert new rows in the same order; the writer
--- then locks them with lock_users.sql.
+-- Step 0b (first attempts only): give the locked users that have no user_statistics row
+-- yet (lock_users.sql: has_statistics) their row; the writer then reads them again.
+-- The users rows are locked, so no other writer inserts the same row meanwhile.
 INSERT INTO user_statistics (user_id)
-SELECT u.id
+SELECT k.id
 FROM unnest($1::text::uuid[]) AS k(id)
-JOIN users u ON u.id = k.id
-ORDER BY u.id
+ORDER BY k.id
 ON CONFLICT (user_id) DO NOTHING

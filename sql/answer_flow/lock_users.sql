@@ -1,16 +1,22 @@
 -- Step 0a: lock the batch's users, in the order given (the writer sorts them by user_id).
--- Every writer of the flow's tables takes these row locks first, so two batches (in one
--- process or several) never interleave one user, and never deadlock. Returns each user's
--- statistics and daily goal. LATERAL: one primary-key probe and lock per user, in order.
-SELECT s.user_id, s.total_questions_answered, s.total_correct_answers, s.total_response_time,
+-- Every writer of a student's flow rows takes this lock on the users row first (the flow
+-- here, erasure in persistence/rosters.py), so two batches (in one process or several) never
+-- interleave one user, and never deadlock. FOR NO KEY UPDATE on users rather than FOR UPDATE
+-- on user_statistics: the foreign-key checks of the batch's inserts (answer_attempts,
+-- question_progress, learning_events, …) must lock the same users row FOR KEY SHARE anyway,
+-- and a transaction that already holds the stronger lock skips that, so one row lock per
+-- user does the work of two. Returns each user's daily goal and statistics; has_statistics is
+-- false until create_user_statistics.sql gave the user a row.
+SELECT u.id AS user_id, u.daily_goal_minutes, s.user_id IS NOT NULL AS has_statistics,
+       s.total_questions_answered, s.total_correct_answers, s.total_response_time,
        s.last_practice_date, s.current_streak, s.longest_streak,
        s.daily_practice_ms, s.weekly_practice_ms, s.monthly_practice_ms,
        s.facts_by_fluency_level::text AS facts_by_fluency_level,
        s.performance_by_operation::text AS performance_by_operation,
-       s.achievements_unlocked, s.experience_points, u.daily_goal_minutes
+       s.achievements_unlocked, s.experience_points
 FROM unnest($1::text::uuid[]) WITH ORDINALITY AS k(user_id, position)
 CROSS JOIN LATERAL (
-    SELECT * FROM user_statistics s WHERE s.user_id = k.user_id FOR UPDATE
-) AS s
-JOIN users u ON u.id = s.user_id
+    SELECT u.id, u.daily_goal_minutes FROM users u WHERE u.id = k.user_id FOR NO KEY UPDATE
+) AS u
+LEFT JOIN user_statistics s ON s.user_id = u.id
 ORDER BY k.position
