@@ -6,8 +6,9 @@
 -- question_progress, learning_events, …) must lock the same users row FOR KEY SHARE anyway,
 -- and a transaction that already holds the stronger lock skips that, so one row lock per
 -- user does the work of two. Returns each user's daily goal and statistics; has_statistics is
--- false until create_user_statistics.sql gave the user a row.
-SELECT u.id AS user_id, u.daily_goal_minutes, s.user_id IS NOT NULL AS has_statistics,
+-- false until create_user_statistics.sql gave the user a row. position: the user's place in
+-- $1 (1-based), so the writer keys each row by its own user_id object (see _load).
+SELECT k.position, u.id AS user_id, u.daily_goal_minutes, s.user_id IS NOT NULL AS has_statistics,
        s.total_questions_answered, s.total_correct_answers, s.total_response_time,
        s.last_practice_date, s.current_streak, s.longest_streak,
        s.daily_practice_ms, s.weekly_practice_ms, s.monthly_practice_ms,
