@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import gc
 import os
 import random
 import socket
@@ -48,6 +47,7 @@ from persistence.flow_batch import QuestionCatalog, commit_batch
 from persistence.group_commit import GroupCommitWriter
 from persistence.migrations import migrate_async
 from persistence.urls import with_database
+from server.gc_policy import CollectorPolicy
 from server.settings import Settings
 
 LOCAL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -233,11 +233,12 @@ async def main(args: argparse.Namespace) -> None:
         await migrate_async(template_url)
         students, facts = await seed(template_url, args.users)
         attempts = workload(students, facts, args.attempts)
-        # The pre-built attempts are the bench's data, not the writer's: without this the
-        # cyclic collector rescans those ~40,000 objects over and over (about 10–15 µs of
-        # Python CPU per attempt, measured), a cost the server, which receives attempts as
-        # they come, does not have.
-        gc.freeze()
+        # The writer runs inside `mathrally serve`, so it is measured under that process's
+        # collector policy (server/gc_policy.py: a larger young generation). Installing it
+        # also freezes the pre-built attempts, the bench's data and not the writer's, which
+        # the collector would otherwise rescan over and over (about 10–15 µs of Python CPU
+        # per attempt, measured), a cost the server, receiving attempts as they come, lacks.
+        CollectorPolicy().install()
         print(f"PostgreSQL {version}, {durability}; {args.attempts} attempts by {args.users} "
               f"students on {len(facts)} facts; {args.rounds} rounds; Python {sys.version.split()[0]}"
               f", loop {type(asyncio.get_running_loop()).__module__}; {os.cpu_count()} CPUs, load "
