@@ -398,9 +398,8 @@ def _event_records(applied: list[tuple[AttemptIn, uuid.UUID, Applied]]) -> list[
     ids = time_ordered_uuids(len(applied))
     for (a, answer_id, done), event_id in zip(applied, ids, strict=True):
         payload = flow_json.answer_payload(
-            attempt_id=str(a.attempt_id), answer_id=str(answer_id),
-            question_id=str(a.question_id), session_id=str(a.session_id),
-            is_correct=done.is_correct, response_time=a.response_time_ms,
+            attempt_id=a.attempt_id, answer_id=answer_id, question_id=a.question_id,
+            session_id=a.session_id, is_correct=done.is_correct, response_time=a.response_time_ms,
             attempt_number=done.attempt_number, mastery=str(done.mastery),
             fluency_level=done.fluency_level, experience=done.experience)
         device = json.dumps(a.device_info) if a.device_info is not None else None

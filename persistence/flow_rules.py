@@ -86,14 +86,20 @@ def mastery_for(total: int, correct: int, average_ms: int | None) -> tuple[Decim
 
 # ---- per-attempt scores -------------------------------------------------------------------
 
+# Every value fluency_score can take, by hundredths (10 → Decimal("0.10") … 100 → "1.00").
+_FLUENCY_SCORES = {h: Decimal(h).scaleb(-2) for h in range(10, 101)}
+
+
 def fluency_score(is_correct: bool, response_time_ms: int) -> Decimal:
-    """0.00 when wrong; otherwise 2000 ms / response time, clamped to [0.10, 1.00]."""
+    """0.00 when wrong; otherwise 2000 ms / response time rounded half up to hundredths,
+    clamped to [0.10, 1.00]. In integers: it runs once per stored attempt, and a Decimal
+    division and quantize cost more than the rest of the attempt's score keeping."""
     if not is_correct:
         return ZERO
     if response_time_ms <= 2000:
-        return Decimal("1.00")
-    score = (Decimal(2000) / Decimal(response_time_ms)).quantize(CENT, ROUND_HALF_UP)
-    return max(score, Decimal("0.10"))
+        return _FLUENCY_SCORES[100]
+    hundredths = (400000 + response_time_ms) // (2 * response_time_ms)   # 200000 / rt, half up
+    return _FLUENCY_SCORES[max(hundredths, 10)]
 
 
 def sm2_grade(is_correct: bool, response_time_ms: int, hints_used: int) -> int:
@@ -135,9 +141,12 @@ def sm2_step(grade: int, repetitions: int, interval: int | None,
         new_interval = min(new_interval, MAX_INTERVAL_DAYS)
     else:
         new_interval = 1
-    q = 5 - grade
-    new_ease = ease + Decimal("0.10") - q * (Decimal("0.08") + q * Decimal("0.02"))
-    return new_interval, min(max(new_ease, MIN_EASE), MAX_EASE)
+    return new_interval, min(max(ease + _EASE_CHANGE[grade], MIN_EASE), MAX_EASE)
+
+
+# SM-2's ease change for each grade: 0.1 − q × (0.08 + q × 0.02) with q = 5 − grade.
+_EASE_CHANGE = tuple(Decimal("0.10") - (5 - g) * (Decimal("0.08") + (5 - g) * Decimal("0.02"))
+                     for g in range(6))
 
 
 def experience_for(is_correct: bool, response_time_ms: int, hints_used: int,

@@ -1,6 +1,9 @@
 """persistence/flow_json.py writes the JSON values json.dumps would give."""
 
 import json
+import uuid
+
+import asyncpg
 
 from persistence import flow_json
 from persistence.flow_rules import OperationTotals
@@ -44,8 +47,23 @@ def test_performance_by_operation_matches_as_json():
 
 
 def test_answer_payload_matches_a_dict_dumped():
-    fields = {"attempt_id": "0c9b5f0e-7d5c-4a53-9b0e-1f2a3b4c5d6e", "answer_id": "a" * 32,
-              "question_id": "q", "session_id": "s", "is_correct": False, "response_time": 4200,
-              "attempt_number": 3, "mastery": "0.60", "fluency_level": "fluency_6s",
-              "experience": 27}
-    same_value(flow_json.answer_payload(**fields), fields)
+    ids = {name: uuid.uuid4() for name in ("attempt_id", "answer_id", "question_id", "session_id")}
+    fields = {**ids, "is_correct": False, "response_time": 4200, "attempt_number": 3,
+              "mastery": "0.60", "fluency_level": "fluency_6s", "experience": 27}
+    # The ids appear as str(uuid) does: 36 characters, lower case, with hyphens.
+    same_value(flow_json.answer_payload(**fields),
+               {**fields, **{name: str(value) for name, value in ids.items()}})
+
+
+async def test_answer_payload_takes_the_uuids_asyncpg_returns(database_url):
+    conn = await asyncpg.connect(database_url)
+    try:
+        from_db = await conn.fetchval("SELECT gen_random_uuid()")
+    finally:
+        await conn.close()
+    assert type(from_db) is not uuid.UUID   # asyncpg's own UUID type: the case under test
+    text = flow_json.answer_payload(
+        attempt_id=from_db, answer_id=uuid.uuid4(), question_id=from_db, session_id=from_db,
+        is_correct=True, response_time=1, attempt_number=1, mastery="1.00",
+        fluency_level="mastered", experience=15)
+    assert json.loads(text)["question_id"] == str(from_db)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
@@ -70,6 +70,19 @@ def test_fluency_score():
     assert fluency_score(True, 60000) == Decimal("0.10")
 
 
+def test_fluency_score_in_integers_equals_the_decimal_definition():
+    # fluency_score computes in integers; this is its definition in Decimal, for every
+    # response time up to the longest a question allows and beyond.
+    def reference(rt: int) -> Decimal:
+        if rt <= 2000:
+            return Decimal("1.00")
+        return max((Decimal(2000) / Decimal(rt)).quantize(Decimal("0.01"), ROUND_HALF_UP),
+                   Decimal("0.10"))
+    for rt in range(0, 130_001):
+        score = fluency_score(True, rt)
+        assert score == reference(rt) and score.as_tuple().exponent == -2, rt
+
+
 @pytest.mark.parametrize(("correct", "rt", "hints", "grade"), [
     (True, 2999, 0, 5), (True, 3000, 0, 4), (True, 5999, 0, 4), (True, 6000, 0, 3),
     (True, 1000, 1, 3), (False, 5999, 0, 2), (False, 6000, 0, 1), (False, 1000, 2, 1),
@@ -88,6 +101,16 @@ def test_sm2_intervals_and_ease():
     assert sm2_step(0, 0, 1, Decimal("1.50")) == (1, Decimal("1.30"))    # floor 1.30
     assert sm2_step(5, 5, 10, Decimal("2.95")) == (30, Decimal("3.00"))  # cap 3.00
     assert sm2_step(5, 9, 300, Decimal("3.00"))[0] == 365                # cap 365 days
+
+
+@pytest.mark.parametrize("grade", range(6))
+def test_sm2_ease_follows_the_formula_for_every_grade_and_ease(grade):
+    q = 5 - grade
+    for hundredths in range(130, 301):
+        ease = Decimal(hundredths).scaleb(-2)
+        expected = ease + Decimal("0.1") - q * (Decimal("0.08") + q * Decimal("0.02"))
+        expected = min(max(expected, Decimal("1.30")), Decimal("3.00"))
+        assert sm2_step(grade, 0, None, ease)[1] == expected
 
 
 def test_sm2_repetitions_follow_the_correct_streak():
