@@ -1,11 +1,11 @@
 -- Step 0a: lock the batch's users, in the order given (the writer sorts them by user_id).
 -- Every writer of a student's flow rows takes this lock on the users row first (the flow
 -- here, erasure in persistence/rosters.py), so two batches (in one process or several) never
--- interleave one user, and never deadlock. FOR NO KEY UPDATE on users rather than FOR UPDATE
--- on user_statistics: the foreign-key checks of the batch's inserts (answer_attempts,
--- question_progress, learning_events, …) must lock the same users row FOR KEY SHARE anyway,
--- and a transaction that already holds the stronger lock skips that, so one row lock per
--- user does the work of two. Returns each user's daily goal and statistics; has_statistics is
+-- interleave one user, and never deadlock. The users row rather than the user_statistics row:
+-- every student has one (a statistics row may not exist yet), and erasure must wait for it.
+-- FOR NO KEY UPDATE still lets other transactions take FOR KEY SHARE on it, as the foreign-
+-- key checks of a room join or a new practice session do, so those never wait for a batch.
+-- Returns each user's daily goal and statistics; has_statistics is
 -- false until create_user_statistics.sql gave the user a row. position: the user's place in
 -- $1 (1-based), so the writer keys each row by its own user_id object (see _load).
 SELECT k.position, u.id AS user_id, u.daily_goal_minutes, s.user_id IS NOT NULL AS has_statistics,
