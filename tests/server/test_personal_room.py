@@ -4,11 +4,14 @@ and the database records each answer against the fact that student was shown."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import uuid
 
 import aiohttp
 from sqlalchemy import text
 
+from server.live.services import LIVE
 from tests.persistence.curriculum.helpers import set_progress
 from tests.support import factories
 from tests.support.live_clients import LiveClient, connect_host, connect_screen, connect_student, new_attempt
@@ -146,6 +149,17 @@ async def test_a_late_joiner_gets_their_own_fact_in_state_and_the_report_aggrega
         await client.disconnect()
 
 
+async def _until_disconnected(server, room_id, player_id: str) -> None:
+    """Waits until the (in-process) server has handled the player's disconnect."""
+    game = await server.app[LIVE].registry.by_id(uuid.UUID(str(room_id)))
+    player = game.room.players[uuid.UUID(player_id)]
+    for _ in range(500):
+        if player.connections == 0:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the server did not see the player leave")
+
+
 async def test_a_restarted_server_gives_each_student_back_their_own_fact(
         database_url, redis_url, redis_prefix, db):
     from tests.server.test_rejoin import start_server
@@ -165,8 +179,12 @@ async def test_a_restarted_server_gives_each_student_back_their_own_fact(
         first = await ada.call("answer", {"index": 0, "answer": "4", "attempt_id": new_attempt()})
         assert first["ok"] and first["is_correct"], first
         tokens = {c: c.last("joined")["rejoin_token"] for c in (ada, bob)}
-        for client in (host, ada, bob):
-            await client.disconnect()
+        # Ada must be gone before Bob leaves: the other way round, Ada would for a moment be
+        # the only connected player and, having answered, close the question.
+        await host.disconnect()
+        await ada.disconnect()
+        await _until_disconnected(server, room["room_id"], ada.last("joined")["player_id"])
+        await bob.disconnect()
     finally:
         await server.close()
 
