@@ -124,6 +124,11 @@ def sm2_grade(is_correct: bool, response_time_ms: int, hints_used: int) -> int:
     return 2 if hints_used == 0 and response_time_ms < 6000 else 1
 
 
+# SM-2's ease change for each grade: 0.1 − q × (0.08 + q × 0.02) with q = 5 − grade.
+_EASE_CHANGE = tuple(Decimal("0.10") - (5 - g) * (Decimal("0.08") + (5 - g) * Decimal("0.02"))
+                     for g in range(6))
+
+
 def sm2_step(grade: int, repetitions: int, interval: int | None,
              ease: Decimal) -> tuple[int, Decimal]:
     """One SM-2 review: the next interval (days) and ease factor.
@@ -143,10 +148,6 @@ def sm2_step(grade: int, repetitions: int, interval: int | None,
         new_interval = 1
     return new_interval, min(max(ease + _EASE_CHANGE[grade], MIN_EASE), MAX_EASE)
 
-
-# SM-2's ease change for each grade: 0.1 − q × (0.08 + q × 0.02) with q = 5 − grade.
-_EASE_CHANGE = tuple(Decimal("0.10") - (5 - g) * (Decimal("0.08") + (5 - g) * Decimal("0.02"))
-                     for g in range(6))
 
 
 def experience_for(is_correct: bool, response_time_ms: int, hints_used: int,
