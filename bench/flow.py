@@ -295,8 +295,8 @@ def cli() -> None:
     parser.add_argument("--users", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--per-attempt-seconds", type=float, default=5.0)
-    parser.add_argument("--in-flight", type=int, default=2,
-                        help="batched: batches committing at once (the server's: 2)")
+    parser.add_argument("--in-flight", type=int, default=Settings().batch_in_flight,
+                        help="batched: batches committing at once (default BATCH_IN_FLIGHT's, 2)")
     parser.add_argument("--batch", type=int, default=None,
                         help="batched: the most attempts in a batch (default BATCH_MAX_ATTEMPTS, 500)")
     parser.add_argument("--modes", type=lambda text: text.split(","),

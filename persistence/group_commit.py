@@ -54,6 +54,10 @@ class GroupCommitWriter:
         self._collector: asyncio.Task | None = None
         self._accepting = False
 
+    @property
+    def max_in_flight(self) -> int:
+        return self._max_in_flight
+
     def add_batch_observer(self, observer: BatchObserver) -> None:
         """`observer(size, seconds)` after each batch's storing ends, committed or not: how
         long answers wait on PostgreSQL. It must be quick and must not raise."""

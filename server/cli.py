@@ -101,11 +101,15 @@ def main(argv: list[str] | None = None) -> int:
         else:
             sub.add_parser(name, help=rest[0])
     args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+    except ValueError as exc:   # a mistyped variable: say which, not a traceback
+        parser.error(str(exc))
     configure_logging()
     handler, *rest = COMMANDS[args.command]
     if len(rest) == 2:
-        return handler(Settings.from_env(), args)
-    handler(Settings.from_env())
+        return handler(settings, args)
+    handler(settings)
     return 0
 
 

@@ -57,10 +57,10 @@ async def answer_writer_ctx(app: web.Application) -> AsyncIterator[None]:
     # Its own connections, one per batch in flight: with 100 rooms starting at once, their
     # chores (question choice, opened/closed marks, joins) used to fill the shared pool, and
     # the acks of every room waited for a connection behind them.
-    in_flight = 2
-    own_database = create_database(app[app_keys.DATABASE_URL], pool_size=in_flight)
+    own_database = create_database(app[app_keys.DATABASE_URL], pool_size=settings.batch_in_flight)
     writer = GroupCommitWriter(own_database, max_batch=settings.batch_max_attempts,
-                               window_ms=settings.batch_window_ms, max_in_flight=in_flight)
+                               window_ms=settings.batch_window_ms,
+                               max_in_flight=settings.batch_in_flight)
     metrics = app[app_keys.METRICS]
     writer.add_after_commit_hook(metrics.after_commit_hook)
     writer.add_batch_observer(lambda _size, seconds: metrics.observe_commit_seconds(seconds))
