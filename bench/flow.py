@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import datetime as dt
 import os
 import random
@@ -42,12 +43,11 @@ import asyncpg
 from bench.flow_plain import run_plain
 from bench.one_by_one import run_one_by_one
 from persistence.answer_flow import AttemptIn
-from persistence.database import create_database
 from persistence.flow_batch import QuestionCatalog, commit_batch
-from persistence.group_commit import GroupCommitWriter
 from persistence.migrations import migrate_async
 from persistence.urls import with_database
 from server.gc_policy import CollectorPolicy
+from server.resources import create_answer_writer
 from server.settings import Settings
 
 LOCAL = "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -168,10 +168,10 @@ async def run_batched(url: str, attempts: list[AttemptIn], meter: CpuMeter, *,
                       in_flight: int = 2, max_batch: int | None = None):
     """The server's writer (server/resources.py: its own pool, one connection per batch in
     flight), with the batch limits of Settings unless told otherwise."""
-    settings = Settings()
-    database = create_database(url, pool_size=in_flight)
-    writer = GroupCommitWriter(database, max_batch=max_batch or settings.batch_max_attempts,
-                               window_ms=settings.batch_window_ms, max_in_flight=in_flight)
+    defaults = Settings()
+    database, writer = create_answer_writer(url, dataclasses.replace(
+        defaults, batch_in_flight=in_flight,
+        batch_max_attempts=max_batch or defaults.batch_max_attempts))
     by_user: dict[uuid.UUID, list[AttemptIn]] = {}
     for a in attempts:
         by_user.setdefault(a.user_id, []).append(a)
