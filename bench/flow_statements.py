@@ -21,16 +21,12 @@ import uuid
 import asyncpg
 
 from bench.flow import copy_database, drop, load_average, seed, server_url, workload
+from bench.procstat import cpu_ns
 from persistence import flow_batch
 from persistence.flow_batch import QuestionCatalog, commit_batch
 from persistence.migrations import migrate_async
 from persistence.urls import with_database
 from sql import SQL_DIR
-
-
-def _backend_cpu_ns(pid: int) -> int:
-    with open(f"/proc/{pid}/schedstat") as stat:
-        return int(stat.read().split()[0])
 
 
 class _MeteredConnection:
@@ -45,11 +41,11 @@ class _MeteredConnection:
         self.cpu_ns: collections.Counter[str] = collections.Counter()
 
     async def _charged(self, name: str, call, *args, **kwargs):
-        before = _backend_cpu_ns(self._pid)
+        before = cpu_ns(self._pid)
         try:
             return await call(*args, **kwargs)
         finally:
-            self.cpu_ns[name] += _backend_cpu_ns(self._pid) - before
+            self.cpu_ns[name] += cpu_ns(self._pid) - before
 
     async def fetch(self, sql: str, *args):
         return await self._charged(self._names.get(sql, sql[:40]), self._conn.fetch, sql, *args)
@@ -94,11 +90,11 @@ async def main(args: argparse.Namespace) -> None:
             metered = _MeteredConnection(raw, split_write_back=not args.as_sent)
             catalog = QuestionCatalog()
             pid = raw.get_server_pid()
-            total_before, python_before = _backend_cpu_ns(pid), time.process_time()
+            total_before, python_before = cpu_ns(pid), time.process_time()
             for start in range(0, len(attempts), args.batch):
                 await commit_batch(metered, attempts[start:start + args.batch], catalog)
             python = time.process_time() - python_before
-            total = _backend_cpu_ns(pid) - total_before
+            total = cpu_ns(pid) - total_before
             await raw.close()
         finally:
             await drop(server, name)

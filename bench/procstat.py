@@ -15,6 +15,13 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[13]) + int(fields[14])) / _TICKS
 
 
+def cpu_ns(pid: int) -> int:
+    """Time one process (a PostgreSQL backend) has run on a CPU, in nanoseconds: finer than
+    cpu_seconds' clock ticks, for costs of a few microseconds."""
+    with open(f"/proc/{pid}/schedstat") as stat:
+        return int(stat.read().split()[0])
+
+
 def rss_bytes(pid: int) -> int:
     with open(f"/proc/{pid}/statm") as statm:
         return int(statm.read().split()[1]) * _PAGE
