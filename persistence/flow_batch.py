@@ -36,7 +36,7 @@ from persistence.flow_rules import (
     rounded_average,
 )
 from persistence.ids import time_ordered_ints, time_ordered_uuids
-from persistence.pg_arrays import array_literal, column_literals
+from persistence.pg_arrays import column_parameters
 from sql import read_sql
 
 Result = AttemptOutcome | AttemptRejected
@@ -94,7 +94,7 @@ class QuestionCatalog:
         if missing:
             if len(known) + len(missing) > QUESTION_CACHE_LIMIT:
                 known.clear()
-            for row in await conn.fetch(statement("select_questions"), _ids(missing)):
+            for row in await conn.fetch(statement("select_questions"), missing):
                 known[row["id"]] = row["operation"]
         return known
 
@@ -212,29 +212,29 @@ async def _load(conn: asyncpg.Connection, attempts: Sequence[AttemptIn],
     profiling showed as 5 % of the writer's Python time when they were the keys."""
     batch = _Batch()
     user_ids = sorted({a.user_id for a in attempts})
-    locked = await conn.fetch(statement("lock_users"), _ids(user_ids))
+    locked = await conn.fetch(statement("lock_users"), user_ids)
     missing = [user_ids[row["position"] - 1] for row in locked if not row["has_statistics"]]
     if missing:   # first attempts: create their statistics rows, then read those
-        await conn.execute(statement("create_user_statistics"), _ids(missing))
-        for row in await conn.fetch(statement("lock_users"), _ids(missing)):
+        await conn.execute(statement("create_user_statistics"), missing)
+        for row in await conn.fetch(statement("lock_users"), missing):
             batch.users[missing[row["position"] - 1]] = _user_state(row)
     for row in locked:
         if row["has_statistics"]:
             batch.users[user_ids[row["position"] - 1]] = _user_state(row)
     session_ids = list({a.session_id for a in attempts})
-    for row in await conn.fetch(statement("select_sessions"), _ids(session_ids)):
+    for row in await conn.fetch(statement("select_sessions"), session_ids):
         batch.sessions[session_ids[row["position"] - 1]] = _session_state(row)
     batch.operations = await catalog.operations(conn, {a.question_id for a in attempts})
     attempt_ids = [a.attempt_id for a in attempts]
-    for row in await conn.fetch(statement("select_stored_attempts"), _ids(attempt_ids)):
+    for row in await conn.fetch(statement("select_stored_attempts"), attempt_ids):
         batch.stored[attempt_ids[row["position"] - 1]] = row
     fact_keys = list({(a.user_id, a.question_id) for a in attempts})
     for row in await conn.fetch(statement("select_question_progress"),
-                                *column_literals(fact_keys, "uu")):
+                                *column_parameters(fact_keys, "uu")):
         batch.facts[fact_keys[row["position"] - 1]] = _fact_state(row)
     day_keys = list({(a.user_id, a.answered_at.date()) for a in attempts})
     for row in await conn.fetch(statement("select_daily_summaries"),
-                                *column_literals(day_keys, "ud")):
+                                *column_parameters(day_keys, "ud")):
         batch.days[day_keys[row["position"] - 1]] = _day_state(row)
     return batch
 
@@ -332,10 +332,6 @@ def _text_array(items: list[str]) -> str:
     return "{" + ",".join(items) + "}"
 
 
-def _ids(ids) -> str:
-    return array_literal(ids, "u")
-
-
 def _attempt_records(applied: list[tuple[AttemptIn, uuid.UUID, Applied]]) -> list[tuple]:
     return [
         (answer_id, a.attempt_id, a.question_id, a.user_id, a.session_id, a.user_answer,
@@ -347,7 +343,7 @@ def _attempt_records(applied: list[tuple[AttemptIn, uuid.UUID, Applied]]) -> lis
 
 def _fact_columns(batch: _Batch, keys: set[tuple[uuid.UUID, uuid.UUID]]) -> list[list]:
     rows = []
-    # Existing rows keep their id (ON CONFLICT DO UPDATE); uuid_in reads 32 hex digits.
+    # Existing rows keep their id (ON CONFLICT DO UPDATE); asyncpg encodes 32 hex digits in C.
     new_ids = iter(time_ordered_ints(len(keys)))
     for user_id, question_id in keys:
         f = batch.facts[(user_id, question_id)]
@@ -357,7 +353,7 @@ def _fact_columns(batch: _Batch, keys: set[tuple[uuid.UUID, uuid.UUID]]) -> list
                      f.last_attempt_date, f.current_streak, f.best_streak,
                      flow_json.recent_attempts(f.recent_attempts), f.next_review_date, f.review_interval,
                      f.ease_factor))
-    return column_literals(rows, "vuuvvvvvvvddvvtdvv")
+    return column_parameters(rows, "uuuvvvvvvvddvvtdvv")
 
 
 def _user_columns(batch: _Batch, user_ids: list[uuid.UUID]) -> list[list]:
@@ -376,7 +372,7 @@ def _user_columns(batch: _Batch, user_ids: list[uuid.UUID]) -> list[list]:
             _text_array(u.achievements_unlocked), level_for(u.experience_points),
             u.experience_points, u.total_response_time, u.last_practice_date,
             u.daily_practice_ms, u.weekly_practice_ms, u.monthly_practice_ms, now))
-    return column_literals(rows, "uvvvvvvvvvvvtttvvvdvvvd")
+    return column_parameters(rows, "uvvvvvvvvvvvtttvvvdvvvd")
 
 
 def _day_columns(batch: _Batch, keys: set[tuple[uuid.UUID, dt.date]]) -> list[list]:
@@ -390,7 +386,7 @@ def _day_columns(batch: _Batch, keys: set[tuple[uuid.UUID, dt.date]]) -> list[li
             d.new_facts_learned, d.facts_mastered, flow_json.int_map(d.time_by_mode),
             d.daily_goal_met(batch.users[user_id].daily_goal_minutes), d.current_streak,
             d.total_response_time))
-    return column_literals(rows, "udvvvvvvvvvtbvv")
+    return column_parameters(rows, "udvvvvvvvvvtbvv")
 
 
 def _event_records(applied: list[tuple[AttemptIn, uuid.UUID, Applied]]) -> list[tuple]:
@@ -417,4 +413,4 @@ def _session_columns(batch: _Batch) -> list[list]:
             percentage_text(s.correct_answers, s.questions_answered),
             rounded_average(s.total_response_time, s.questions_answered),
             s.total_response_time, s.mastery_gained, _text_array(s.new_mastered_facts)))
-    return column_literals(rows, "uvvvvvvt")
+    return column_parameters(rows, "uvvvvvvt")

@@ -3,6 +3,6 @@
 -- The users rows are locked, so no other writer inserts the same row meanwhile.
 INSERT INTO user_statistics (user_id)
 SELECT k.id
-FROM unnest($1::text::uuid[]) AS k(id)
+FROM unnest($1::uuid[]) AS k(id)
 ORDER BY k.id
 ON CONFLICT (user_id) DO NOTHING

@@ -15,7 +15,7 @@ SELECT k.position, u.id AS user_id, u.daily_goal_minutes, s.user_id IS NOT NULL 
        s.facts_by_fluency_level::text AS facts_by_fluency_level,
        s.performance_by_operation::text AS performance_by_operation,
        s.achievements_unlocked, s.experience_points
-FROM unnest($1::text::uuid[]) WITH ORDINALITY AS k(user_id, position)
+FROM unnest($1::uuid[]) WITH ORDINALITY AS k(user_id, position)
 CROSS JOIN LATERAL (
     SELECT u.id, u.daily_goal_minutes FROM users u WHERE u.id = k.user_id FOR NO KEY UPDATE
 ) AS u

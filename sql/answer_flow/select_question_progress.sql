@@ -4,7 +4,7 @@ SELECT k.position, qp.user_id, qp.question_id, qp.total_attempts, qp.correct_att
        qp.fluency_level, qp.current_streak, qp.best_streak,
        qp.recent_attempts::text AS recent_attempts, qp.next_review_date, qp.review_interval,
        qp.ease_factor
-FROM unnest($1::text::uuid[], $2::text::uuid[]) WITH ORDINALITY AS k(user_id, question_id, position)
+FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS k(user_id, question_id, position)
 CROSS JOIN LATERAL (
     SELECT * FROM question_progress qp
     WHERE qp.question_id = k.question_id AND qp.user_id = k.user_id

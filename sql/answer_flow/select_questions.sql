@@ -1,3 +1,3 @@
 SELECT q.id, q.operation
-FROM unnest($1::text::uuid[]) AS k(id)
+FROM unnest($1::uuid[]) AS k(id)
 JOIN questions q USING (id)
