@@ -328,7 +328,8 @@ async def _write(conn: asyncpg.Connection, batch: _Batch,
 
 
 def _text_array(items: list[str]) -> str:
-    """A text[] literal; the items (achievement names, UUIDs) need no quoting."""
+    """A text[] literal, sent as one text element and cast in SQL; the items (achievement
+    names, UUIDs) need no quoting."""
     return "{" + ",".join(items) + "}"
 
 

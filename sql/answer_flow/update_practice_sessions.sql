@@ -8,7 +8,7 @@ UPDATE practice_sessions p SET
     mastery_gained = v.mastery_gained,
     new_mastered_facts = v.new_mastered_facts::text[]
 FROM unnest($1::uuid[], $2::text::int[], $3::text::int[], $4::text::numeric[], $5::text::int[], $6::text::bigint[],
-            $7::text::numeric[], $8::text::text[])
+            $7::text::numeric[], $8::text[])
     AS v(id, questions_answered, correct_answers, accuracy, average_response_time,
          total_response_time, mastery_gained, new_mastered_facts)
 WHERE p.id = v.id

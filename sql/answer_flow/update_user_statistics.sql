@@ -24,7 +24,7 @@ UPDATE user_statistics s SET
     updated_at = v.updated_at
 FROM unnest(
     $1::uuid[], $2::text::int[], $3::text::int[], $4::text::int[], $5::text::int[], $6::text::int[], $7::text::int[], $8::text::int[],
-    $9::text::int[], $10::text::numeric[], $11::text::int[], $12::text::int[], $13::text::text[], $14::text::text[], $15::text::text[],
+    $9::text::int[], $10::text::numeric[], $11::text::int[], $12::text::int[], $13::text[], $14::text[], $15::text[],
     $16::text::int[], $17::text::int[], $18::text::bigint[], $19::date[], $20::text::bigint[], $21::text::bigint[],
     $22::text::bigint[], $23::timestamp[])
     AS v(user_id, total_practice_time, daily_practice_time, weekly_practice_time,

@@ -9,7 +9,7 @@ SELECT v.user_id, v.date, v.total_minutes, v.sessions, v.questions_answered,
        v.current_streak, v.total_response_time
 FROM unnest(
     $1::uuid[], $2::date[], $3::text::int[], $4::text::int[], $5::text::int[], $6::text::int[], $7::text::numeric[],
-    $8::text::int[], $9::text::int[], $10::text::int[], $11::text::int[], $12::text::text[], $13::text::bool[], $14::text::int[],
+    $8::text::int[], $9::text::int[], $10::text::int[], $11::text::int[], $12::text[], $13::text::bool[], $14::text::int[],
     $15::text::bigint[])
     AS v(user_id, date, total_minutes, sessions, questions_answered, correct_answers,
          accuracy, average_response_time, facts_reviewed, new_facts_learned, facts_mastered,

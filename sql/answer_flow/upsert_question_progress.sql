@@ -15,7 +15,7 @@ FROM unnest(
     $1::uuid[], $2::uuid[], $3::uuid[], $4::text::int[], $5::text::int[],
     $6::text::int[], $7::text::bigint[], $8::text::int[], $9::text::int[], $10::text::int[],
     $11::timestamp[], $12::timestamp[], $13::text::int[], $14::text::int[],
-    $15::text::text[], $16::date[], $17::text::int[], $18::text::numeric[])
+    $15::text[], $16::date[], $17::text::int[], $18::text::numeric[])
     AS v(id, user_id, question_id, total_attempts, correct_attempts, incorrect_attempts,
          total_response_time, average_response_time, best_response_time, last_response_time,
          first_attempt_date, last_attempt_date, current_streak, best_streak, recent_attempts,

@@ -216,7 +216,7 @@ async def test_mastery_mirror_equals_the_trigger(db, database_url):
         await conn.close()
 
 
-async def test_text_survives_the_array_literals(db, database_url, world, writer):
+async def test_text_survives_the_array_parameters(db, database_url, world, writer):
     (u1, _, _), (s1, _, _), facts = world
     nasty = ['NULL', '{"a\\\\b",NULL}', "  spaced , comma ", "é × ÷ 🙂", "", 'x"y\\']
     sends = [attempt(u1, s1, facts[i % 4], seconds=i, raw_input=raw, input_method=f"m{i}",
