@@ -70,6 +70,6 @@ class Settings:
             batch_window_ms=_int(env, "BATCH_WINDOW_MS", defaults.batch_window_ms, minimum=0),
             batch_in_flight=_int(env, "BATCH_IN_FLIGHT", defaults.batch_in_flight, minimum=1),
             db_pool_size=_int(env, "DB_POOL_SIZE", defaults.db_pool_size, minimum=1),
-            token_ttl_hours=_int(env, "TOKEN_TTL_HOURS", defaults.token_ttl_hours),
+            token_ttl_hours=_int(env, "TOKEN_TTL_HOURS", defaults.token_ttl_hours, minimum=1),
             migrate_on_start=env.get("MIGRATE_ON_START", "1") not in ("0", "false", "no"),
         )

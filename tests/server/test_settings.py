@@ -23,6 +23,7 @@ def test_the_writer_limits_come_from_the_environment():
     ("BATCH_MAX_ATTEMPTS", "-5", "BATCH_MAX_ATTEMPTS must be at least 1, got -5"),
     ("BATCH_WINDOW_MS", "-1", "BATCH_WINDOW_MS must be at least 0, got -1"),
     ("DB_POOL_SIZE", "0", "DB_POOL_SIZE must be at least 1, got 0"),
+    ("TOKEN_TTL_HOURS", "0", "TOKEN_TTL_HOURS must be at least 1, got 0"),
     ("BATCH_IN_FLIGHT", "two", "BATCH_IN_FLIGHT must be an integer, got 'two'"),
 ])
 def test_a_value_out_of_bounds_is_refused_by_name(name, raw, message):
