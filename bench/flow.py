@@ -43,7 +43,7 @@ import asyncpg
 from bench.flow_plain import run_plain
 from bench.one_by_one import run_one_by_one
 from persistence.answer_flow import AttemptIn
-from persistence.flow_batch import QuestionCatalog, commit_batch
+from persistence.flow_batch import KEY_LOOKUP_SETTINGS, QuestionCatalog, commit_batch
 from persistence.migrations import migrate_async
 from persistence.urls import with_database
 from server.gc_policy import CollectorPolicy
@@ -199,7 +199,8 @@ async def run_per_attempt(url: str, attempts: list[AttemptIn], budget_s: float,
     connections for `budget_s` (it is ~10× slower); committed attempts per second."""
     catalog = QuestionCatalog()
     return await run_one_by_one(url, attempts, budget_s, meter, PER_ATTEMPT_CONNECTIONS,
-                                lambda conn, a: commit_batch(conn, [a], catalog))
+                                lambda conn, a: commit_batch(conn, [a], catalog),
+                                server_settings=KEY_LOOKUP_SETTINGS)
 
 
 async def copy_database(server: str, template: str) -> tuple[str, str]:

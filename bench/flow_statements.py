@@ -86,7 +86,9 @@ async def main(args: argparse.Namespace) -> None:
         attempts = workload(students, facts, args.attempts)
         name, url = await copy_database(server, template)
         try:
-            raw = await asyncpg.connect(url, server_settings={"timezone": "UTC"})
+            # The settings of the writer's own connections (server/resources.py).
+            raw = await asyncpg.connect(url, server_settings={"timezone": "UTC",
+                                                              **flow_batch.KEY_LOOKUP_SETTINGS})
             metered = _MeteredConnection(raw, split_write_back=not args.as_sent)
             catalog = QuestionCatalog()
             pid = raw.get_server_pid()

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING
 
 import asyncpg
@@ -22,12 +22,15 @@ StoreOne = Callable[[asyncpg.Connection, AttemptIn], Awaitable[object]]
 async def run_one_by_one(url: str, attempts: list[AttemptIn], budget_s: float, meter: CpuMeter,
                          connections: int, store: StoreOne, *,
                          prepare: Callable[[asyncpg.Connection], Awaitable[object]] | None = None,
+                         server_settings: Mapping[str, str] | None = None,
                          ) -> tuple[float, int, tuple[float, float | None]]:
     """`connections` workers take the attempts in order from one iterator and `store` each in
     its own transaction until `budget_s` has passed (one transaction per attempt is the slow
-    way; a time budget keeps the run bounded). `prepare(conn)` runs first, off the clock.
+    way; a time budget keeps the run bounded). `prepare(conn)` runs first, off the clock;
+    `server_settings` are the connections' PostgreSQL settings.
     Returns (committed attempts/s, committed attempts, CPU as CpuMeter.stop gives it)."""
-    conns = [await asyncpg.connect(url) for _ in range(connections)]
+    conns = [await asyncpg.connect(url, server_settings=dict(server_settings or {}))
+             for _ in range(connections)]
     try:
         if prepare is not None:
             await prepare(conns[0])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sqlalchemy import event
@@ -25,18 +26,20 @@ class Database:
         await self.engine.dispose()
 
 
-def create_database(database_url: str, *, pool_size: int = 10,
-                    ping_on_checkout: bool = True) -> Database:
+def create_database(database_url: str, *, pool_size: int = 10, ping_on_checkout: bool = True,
+                    session_settings: Mapping[str, str] | None = None) -> Database:
     """`ping_on_checkout=False` is for callers that survive a failed transaction by retrying
     it (the answer writer): a connection is then checked out without the ping's three round
-    trips (BEGIN, an empty query, ROLLBACK), and only one already seen closed is replaced."""
+    trips (BEGIN, an empty query, ROLLBACK), and only one already seen closed is replaced.
+    `session_settings` are PostgreSQL settings every connection of the pool starts with."""
     engine = create_async_engine(
         to_asyncpg_url(database_url),
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_pre_ping=ping_on_checkout,
         # Timestamps in the seed's schema are TIMESTAMP without time zone and hold UTC.
-        connect_args={"server_settings": {"timezone": "UTC", "application_name": "mathrally"}},
+        connect_args={"server_settings": {"timezone": "UTC", "application_name": "mathrally",
+                                          **(session_settings or {})}},
     )
     if not ping_on_checkout:
         event.listen(engine.sync_engine.pool, "checkout", _replace_if_closed)

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from persistence.database import Database, create_database
 from persistence.embedded import start_embedded_postgres
+from persistence.flow_batch import KEY_LOOKUP_SETTINGS
 from persistence.group_commit import GroupCommitWriter
 from persistence.migrations import migrate_async
 from persistence.redis_client import create_redis
@@ -57,9 +58,10 @@ def create_answer_writer(database_url: str, settings: Settings) -> tuple[Databas
     shared pool, and the acks of every room waited for a connection behind them. No ping per
     checkout: a batch on a broken connection fails and is retried attempt by attempt on fresh
     ones, and the ping costs three round trips a batch, ≈ 70 µs of PostgreSQL and 100 µs of
-    Python CPU (`python -m bench.round_trips`), 17 µs an answer in a classroom's batch of 10."""
+    Python CPU (`python -m bench.round_trips`), 17 µs an answer in a classroom's batch of 10.
+    Planner settings for key lookups only: see KEY_LOOKUP_SETTINGS."""
     database = create_database(database_url, pool_size=settings.batch_in_flight,
-                               ping_on_checkout=False)
+                               ping_on_checkout=False, session_settings=KEY_LOOKUP_SETTINGS)
     writer = GroupCommitWriter(database, max_batch=settings.batch_max_attempts,
                                window_ms=settings.batch_window_ms,
                                max_in_flight=settings.batch_in_flight)

@@ -1,5 +1,6 @@
-"""The answer writer's connections go unpinged on checkout (persistence/database.py); one
-that PostgreSQL closed must still be replaced, not handed to the next batch."""
+"""The answer writer's own connections: unpinged on checkout (persistence/database.py), yet
+one that PostgreSQL closed is replaced, not handed to the next batch; and planned for the
+key lookups they run (KEY_LOOKUP_SETTINGS), whatever the tables' size at planning time."""
 
 from __future__ import annotations
 
@@ -9,9 +10,13 @@ import asyncpg
 
 from persistence.answer_flow import AttemptOutcome
 from persistence.database import create_database
+from persistence.flow_batch import parameter_count, statement, write_back_statement
 from persistence.group_commit import GroupCommitWriter
+from persistence.migrations import migrate_async
+from server.resources import create_answer_writer
+from server.settings import Settings
 from tests.persistence.test_group_commit import attempt
-from tests.support import factories
+from tests.support import databases, factories, services
 
 
 async def _writer_backend(database) -> asyncpg.Connection:
@@ -49,3 +54,35 @@ async def test_a_connection_whose_backend_was_terminated_is_replaced(db, databas
     finally:
         await writer.stop()
         await database.dispose()
+
+
+async def test_the_writers_lookups_plan_index_probes_on_empty_tables(postgres_server_url):
+    """Plans are cached per connection: one made while the tables are empty (a fresh
+    install) must still be an index probe per key when they hold millions of rows."""
+    name = services.unique_name("mathrally_plans")
+    url = await databases.create_database(postgres_server_url, name)
+    try:
+        await migrate_async(url)
+        database, _writer = create_answer_writer(url, Settings())
+        try:
+            async with database.engine.connect() as connection:
+                raw = await connection.get_raw_connection()
+                conn: asyncpg.Connection = raw.driver_connection
+                await conn.execute("SET plan_cache_mode = force_generic_plan")
+                reads = ("lock_users", "select_sessions", "select_questions",
+                         "select_stored_attempts", "select_question_progress",
+                         "select_daily_summaries")
+                for label, sql in [*((n, statement(n)) for n in reads),
+                                   ("write_back", write_back_statement())]:
+                    await conn.execute(f"PREPARE plan_probe AS {sql}")
+                    nulls = ", ".join(["NULL"] * parameter_count(sql))
+                    plan = "\n".join(row[0] for row in await conn.fetch(
+                        f"EXPLAIN (COSTS OFF) EXECUTE plan_probe({nulls})"))
+                    await conn.execute("DEALLOCATE plan_probe")
+                    assert "Seq Scan" not in plan and "Hash Join" not in plan, (label, plan)
+                    assert "Index Scan" in plan or label == "write_back", (label, plan)
+                await conn.execute("RESET plan_cache_mode")
+        finally:
+            await database.dispose()
+    finally:
+        await databases.drop_database(postgres_server_url, name)
