@@ -59,11 +59,11 @@ _PARAMETER = re.compile(r"\$(\d+)")
 
 # For the connections that run these statements and nothing else (the writer's own pool).
 # Each statement looks rows up by key, `unnest(keys)` against a unique index, and runs as a
-# generic plan cached for the life of the connection's prepared statement. A plan made while
-# a table was small, a sequential scan hashed against the keys, stayed while the table grew,
-# so every batch scanned the whole table: at batches of 20 that was 40 % of the flow's
-# PostgreSQL CPU (docs/performance.md, session 5). These leave the planner only the index
-# probes the statements are written for, whatever the tables' size when it planned them.
+# generic plan cached by the connection. A plan made while a table was small, a sequential
+# scan hashed against the keys, stayed until the table's statistics changed (never, with
+# autovacuum off), so every batch scanned the whole table: at batches of 20 that was 40 % of
+# the flow's PostgreSQL CPU (docs/performance.md, session 5). These leave the planner only
+# the index probes the statements are written for, whatever the tables' size at planning.
 KEY_LOOKUP_SETTINGS = {"enable_seqscan": "off", "enable_hashjoin": "off", "enable_mergejoin": "off"}
 
 
