@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Sequence
 from decimal import Decimal
 from functools import cache
+from types import MappingProxyType
 
 import asyncpg
 
@@ -64,7 +65,8 @@ _PARAMETER = re.compile(r"\$(\d+)")
 # autovacuum off), so every batch scanned the whole table: at batches of 20 that was 40 % of
 # the flow's PostgreSQL CPU (docs/performance.md, session 5). These leave the planner only
 # the index probes the statements are written for, whatever the tables' size at planning.
-KEY_LOOKUP_SETTINGS = {"enable_seqscan": "off", "enable_hashjoin": "off", "enable_mergejoin": "off"}
+KEY_LOOKUP_SETTINGS = MappingProxyType(
+    {"enable_seqscan": "off", "enable_hashjoin": "off", "enable_mergejoin": "off"})
 
 
 @cache
