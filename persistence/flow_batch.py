@@ -326,7 +326,8 @@ def _repeat(first: AttemptIn, first_result: Result, again: AttemptIn) -> Result:
 async def _write(conn: asyncpg.Connection, batch: _Batch,
                  applied: list[tuple[AttemptIn, uuid.UUID, Applied]]) -> None:
     # Step 1 and step 5 insert new rows only: a binary COPY (asyncpg encodes the records in C,
-    # PostgreSQL inserts them in bulk) instead of array literals parsed and unnested.
+    # PostgreSQL inserts them in bulk) instead of arrays unnested. Steps 2–4 and the session
+    # counters update rows, so they go as one statement of array parameters.
     await conn.copy_records_to_table("answer_attempts", records=_attempt_records(applied),
                                      columns=ATTEMPT_COLUMNS)
     fact_keys = {(a.user_id, a.question_id) for a, _, _ in applied}

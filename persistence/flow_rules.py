@@ -149,7 +149,6 @@ def sm2_step(grade: int, repetitions: int, interval: int | None,
     return new_interval, min(max(ease + _EASE_CHANGE[grade], MIN_EASE), MAX_EASE)
 
 
-
 def experience_for(is_correct: bool, response_time_ms: int, hints_used: int,
                    became_mastered: bool) -> int:
     """10 per correct answer, +5 if under 3 s without a hint, 2 for a wrong one (effort),
