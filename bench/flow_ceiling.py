@@ -1,0 +1,213 @@
+"""The most the writer could do on this machine: the flow's writes alone, replayed.
+
+    python -m bench.flow_ceiling [--attempts 20000] [--users 2000] [--rounds 3]
+                                 [--batch 500] [--in-flight 2] [--no-writer]
+
+First it runs `commit_batch` (persistence/flow_batch.py) once over bench/flow.py's workload
+in batches of `--batch` and records what each batch sends that writes or locks: the
+`lock_users` lock (and the creation of missing statistics rows), the binary COPYs of steps 1
+and 5, and the one statement of steps 2–4 and the session counters, with their parameters as
+sent. Then, each round on a fresh copy of the same seeded database, it replays only that:
+`--in-flight` connections, each taking the next recorded batch and committing it in one
+transaction, durably (a student's batch only after their previous one, as with the writer),
+with none of the flow's reads, rules, result handling or group-commit bookkeeping. The end
+state is the one the writer leaves (the same rows and values; tests/bench checks it).
+
+That is a ceiling for any writer storing these attempts through these statements: whatever
+a writer does besides them only adds to it. Each round also runs the real writer
+(bench/flow.py's batched mode, same attempts, same limits) right after, so the two compare
+on the same machine in the same minutes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+
+import asyncpg
+
+from bench.flow import CpuMeter, copy_database, drop, load_average, run_batched, seed, server_url, workload
+from persistence import flow_batch
+from persistence.flow_batch import QuestionCatalog, commit_batch
+from persistence.migrations import migrate_async
+from persistence.urls import with_database
+from server.gc_policy import CollectorPolicy
+
+Call = Callable[[asyncpg.Connection], Awaitable[object]]
+
+# Writes and locks: what a replay must send for the same end state, safely under concurrency.
+_KEPT_FETCHES = frozenset({flow_batch.statement("lock_users")})
+
+
+class _RecordingConnection:
+    """Passes everything to the real connection and keeps the writes of the current batch."""
+
+    def __init__(self, conn: asyncpg.Connection) -> None:
+        self._conn = conn
+        self.calls: list[Call] = []
+
+    async def fetch(self, sql: str, *args):
+        if sql in _KEPT_FETCHES:
+            self.calls.append(lambda c, sql=sql, args=args: c.fetch(sql, *args))
+        return await self._conn.fetch(sql, *args)
+
+    async def execute(self, sql: str, *args):
+        self.calls.append(lambda c, sql=sql, args=args: c.execute(sql, *args))
+        return await self._conn.execute(sql, *args)
+
+    async def copy_records_to_table(self, table: str, **kwargs):
+        self.calls.append(lambda c, table=table, kwargs=kwargs:
+                          c.copy_records_to_table(table, **kwargs))
+        return await self._conn.copy_records_to_table(table, **kwargs)
+
+    def transaction(self):
+        return self._conn.transaction()
+
+
+async def _connect(url: str) -> asyncpg.Connection:
+    # The settings of the writer's own connections (server/resources.py).
+    return await asyncpg.connect(url, server_settings={"timezone": "UTC",
+                                                       **flow_batch.KEY_LOOKUP_SETTINGS})
+
+
+@dataclasses.dataclass(frozen=True)
+class RecordedBatch:
+    calls: list[Call]
+    after: frozenset[int]   # the earlier batches with a student of this one: they commit first
+
+
+async def record(url: str, attempts, batch: int) -> list[RecordedBatch]:
+    conn = await _connect(url)
+    recorder = _RecordingConnection(conn)
+    catalog, batches = QuestionCatalog(), []
+    last_batch_of: dict[uuid.UUID, int] = {}
+    try:
+        for index, start in enumerate(range(0, len(attempts), batch)):
+            recorder.calls = []
+            own = attempts[start:start + batch]
+            await commit_batch(recorder, own, catalog)
+            users = {a.user_id for a in own}
+            after = frozenset(last_batch_of[u] for u in users if u in last_batch_of)
+            batches.append(RecordedBatch(recorder.calls, after))
+            last_batch_of.update(dict.fromkeys(users, index))
+    finally:
+        await conn.close()
+    return batches
+
+
+async def replay(url: str, batches: list[RecordedBatch], in_flight: int,
+                 meter: CpuMeter) -> tuple[float, tuple[float, float | None]]:
+    """Seconds to commit every recorded batch on `in_flight` connections, and the CPU. As
+    with the writer, a student's batch starts only once their previous one has committed
+    (the writer gets a student's next attempt only then), so the end state is the recorded
+    run's whatever the interleaving."""
+    connections = [await _connect(url) for _ in range(in_flight)]
+    pending = iter(enumerate(batches))
+    committed = [asyncio.Event() for _ in batches]
+
+    async def worker(conn: asyncpg.Connection) -> None:
+        for index, batch in pending:      # one shared iterator: each batch goes to one worker
+            for earlier in batch.after:
+                await committed[earlier].wait()
+            async with conn.transaction():
+                for call in batch.calls:
+                    await call(conn)
+            committed[index].set()
+
+    try:
+        await meter.start()
+        began = time.perf_counter()
+        await asyncio.gather(*(worker(conn) for conn in connections))
+        elapsed = time.perf_counter() - began
+        cpu = await meter.stop()
+    finally:
+        for conn in connections:
+            await conn.close()
+    return elapsed, cpu
+
+
+def _line(label: str, rate: float, count: int, cpu: tuple[float, float | None]) -> str:
+    python, postgres = cpu
+    pg_text = f"{postgres / count * 1e6:5.0f}" if postgres is not None else "    ?"
+    return (f"  {label:22s} {rate:10,.0f} attempts/s   CPU per attempt: Python "
+            f"{python / count * 1e6:5.0f} µs, PostgreSQL {pg_text} µs")
+
+
+async def main(args: argparse.Namespace) -> None:
+    server = server_url()
+    template = f"bench_flow_template_{uuid.uuid4().hex[:8]}"
+    conn = await asyncpg.connect(server)
+    await conn.execute(f'CREATE DATABASE "{template}"')
+    durability = {k: await conn.fetchval(f"SHOW {k}") for k in ("synchronous_commit", "fsync")}
+    await conn.close()
+    try:
+        template_url = with_database(server, template)
+        await migrate_async(template_url)
+        students, facts = await seed(template_url, args.users)
+        attempts = workload(students, facts, args.attempts)
+        name, url = await copy_database(server, template)
+        try:
+            batches = await record(url, attempts, args.batch)
+        finally:
+            await drop(server, name)
+        CollectorPolicy().install()   # as bench/flow.py: freezes the workload and the recording
+        count = len(attempts)
+        print(f"{durability}; {count} attempts by {args.users} students in {len(batches)} "
+              f"batches of {args.batch}, {args.in_flight} in flight; {args.rounds} rounds; "
+              f"Python {sys.version.split()[0]}; load average {load_average()}")
+        rates: dict[str, list[float]] = {"writes replayed": []}
+        if args.writer:
+            rates["batched writer"] = []
+        for round_number in range(1, args.rounds + 1):
+            for label in rates:
+                name, url = await copy_database(server, template)
+                meter = CpuMeter(server, name)
+                try:
+                    if label == "writes replayed":
+                        elapsed, cpu = await replay(url, batches, args.in_flight, meter)
+                        rate = count / elapsed
+                    else:
+                        rate, _, cpu = await run_batched(url, attempts, meter,
+                                                         in_flight=args.in_flight,
+                                                         max_batch=args.batch)
+                finally:
+                    await drop(server, name)
+                rates[label].append(rate)
+                print(_line(f"round {round_number} {label}", rate, count, cpu), flush=True)
+        ceiling = statistics.median(rates["writes replayed"])
+        print(f"median writes replayed: {ceiling:10,.0f} attempts/s")
+        if args.writer:
+            writer = statistics.median(rates["batched writer"])
+            print(f"median batched writer:  {writer:10,.0f} attempts/s "
+                  f"({writer / ceiling:.0%} of the replay)")
+        print(f"load average (1, 5, 15 min) at the end: {load_average()}")
+    finally:
+        await drop(server, template)
+
+
+def cli() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--attempts", type=int, default=20000)
+    parser.add_argument("--users", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--batch", type=int, default=500)
+    parser.add_argument("--in-flight", type=int, default=2)
+    parser.add_argument("--no-writer", dest="writer", action="store_false",
+                        help="replay only, without the real writer's rounds")
+    args = parser.parse_args()
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(main(args))
+    else:
+        uvloop.run(main(args))
+
+
+if __name__ == "__main__":
+    cli()

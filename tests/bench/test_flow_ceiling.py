@@ -1,0 +1,73 @@
+"""bench.flow_ceiling in miniature: correctness only, never a time.
+
+Its figure is a ceiling only if the replay does the writer's whole work on the database: the
+replayed database must end exactly as the recorded run left it, row for row, whatever order
+the two connections commit in.
+"""
+
+from __future__ import annotations
+
+import asyncpg
+
+from bench.flow import CpuMeter, copy_database, drop, seed, workload
+from bench.flow_ceiling import record, replay
+from persistence.migrations import migrate_async
+from tests.support import databases, services
+
+# Every table the flow writes, in the order of a unique key. The writer sends the ids of the
+# rows it creates, except the daily summaries', which PostgreSQL draws (the column default):
+# those are left out.
+FLOW_TABLES = {
+    "answer_attempts": "id", "learning_events": "id", "question_progress": "id",
+    "user_statistics": "user_id", "daily_practice_summaries": "user_id, date",
+    "practice_sessions": "id",
+}
+DRAWN_BY_POSTGRES = {"daily_practice_summaries": "id"}
+
+
+async def _rows(url: str) -> dict[str, list[dict]]:
+    conn = await asyncpg.connect(url)
+    try:
+        tables = {}
+        for table, key in FLOW_TABLES.items():
+            rows = await conn.fetch(f"SELECT * FROM {table} ORDER BY {key}")
+            drawn = DRAWN_BY_POSTGRES.get(table)
+            tables[table] = [{k: v for k, v in row.items() if k != drawn} for row in rows]
+        return tables
+    finally:
+        await conn.close()
+
+
+async def test_replayed_writes_leave_the_recorded_end_state(postgres_server_url):
+    template = services.unique_name("mathrally_ceiling")
+    template_url = await databases.create_database(postgres_server_url, template)
+    copies: list[str] = []
+    try:
+        await migrate_async(template_url)
+        students, facts = await seed(template_url, 40)
+        attempts = workload(students, facts, 400)
+        before = await _rows(template_url)
+        recorded_name, recorded_url = await copy_database(postgres_server_url, template)
+        replayed_name, replayed_url = await copy_database(postgres_server_url, template)
+        copies += [recorded_name, replayed_name]
+
+        # Batches of 30 over 40 students: consecutive batches share students, so the replay
+        # must hold some back until the batch before them has committed.
+        batches = await record(recorded_url, attempts, 30)
+        assert len(batches) == 14 and all(batch.calls for batch in batches)
+        assert any(batch.after for batch in batches)
+        meter = CpuMeter(postgres_server_url, replayed_name)
+        elapsed, (python_s, _postgres_s) = await replay(replayed_url, batches, 2, meter)
+        assert elapsed > 0 and python_s >= 0
+
+        recorded, replayed = await _rows(recorded_url), await _rows(replayed_url)
+        assert len(recorded["answer_attempts"]) == len(attempts)
+        assert len(recorded["learning_events"]) == len(attempts)
+        assert recorded != before
+        for table in FLOW_TABLES:
+            assert replayed[table] == recorded[table], table
+    finally:
+        for name in copies:
+            await drop(postgres_server_url, name)
+        await databases.drop_database(postgres_server_url, template)
+
