@@ -1,7 +1,7 @@
 """The most the writer could do on this machine: the flow's writes alone, replayed.
 
     python -m bench.flow_ceiling [--attempts 20000] [--users 2000] [--rounds 3]
-                                 [--batch 500] [--in-flight 2] [--no-writer]
+                                 [--batch 500] [--in-flight 2] [--seed-only] [--no-writer]
 
 First it runs `commit_batch` (persistence/flow_batch.py) once over bench/flow.py's workload
 in batches of `--batch` and records what each batch sends that writes or locks: the
@@ -14,9 +14,11 @@ with none of the flow's reads, rules, result handling or group-commit bookkeepin
 state is the one the writer leaves (the same rows and values; tests/bench checks it).
 
 That is a ceiling for any writer storing these attempts through these statements: whatever
-a writer does besides them only adds to it. Each round also runs the real writer
-(bench/flow.py's batched mode, same attempts, same limits) right after, so the two compare
-on the same machine in the same minutes.
+a writer does besides them only adds to it. `--seed-only` adds a replay of the seed's writes
+alone: without the users' lock and the attempt_id index, the two things the product adds to
+them (for concurrent batches and retries), so not a safe writer, only a bound. Each round
+also runs the real writer (bench/flow.py's batched mode, same attempts, same limits) right
+after, so they compare on the same machine in the same minutes.
 """
 
 from __future__ import annotations
@@ -40,9 +42,8 @@ from persistence.urls import with_database
 from server.gc_policy import CollectorPolicy
 
 Call = Callable[[asyncpg.Connection], Awaitable[object]]
+_LOCK = flow_batch.statement("lock_users")
 
-# Writes and locks: what a replay must send for the same end state, safely under concurrency.
-_KEPT_FETCHES = frozenset({flow_batch.statement("lock_users")})
 
 
 class _RecordingConnection:
@@ -51,10 +52,13 @@ class _RecordingConnection:
     def __init__(self, conn: asyncpg.Connection) -> None:
         self._conn = conn
         self.calls: list[Call] = []
+        self.locks: list[Call] = []
 
     async def fetch(self, sql: str, *args):
-        if sql in _KEPT_FETCHES:
-            self.calls.append(lambda c, sql=sql, args=args: c.fetch(sql, *args))
+        # Of the reads, only the users' lock: what a replay needs for the same end state,
+        # safely under concurrency.
+        if sql == _LOCK:
+            self.locks.append(lambda c, sql=sql, args=args: c.fetch(sql, *args))
         return await self._conn.fetch(sql, *args)
 
     async def execute(self, sql: str, *args):
@@ -78,6 +82,7 @@ async def _connect(url: str) -> asyncpg.Connection:
 
 @dataclasses.dataclass(frozen=True)
 class RecordedBatch:
+    locks: list[Call]       # sent first
     calls: list[Call]
     after: frozenset[int]   # the earlier batches with a student of this one: they commit first
 
@@ -89,24 +94,24 @@ async def record(url: str, attempts, batch: int) -> list[RecordedBatch]:
     last_batch_of: dict[uuid.UUID, int] = {}
     try:
         for index, start in enumerate(range(0, len(attempts), batch)):
-            recorder.calls = []
+            recorder.calls, recorder.locks = [], []
             own = attempts[start:start + batch]
             await commit_batch(recorder, own, catalog)
             users = {a.user_id for a in own}
             after = frozenset(last_batch_of[u] for u in users if u in last_batch_of)
-            batches.append(RecordedBatch(recorder.calls, after))
+            batches.append(RecordedBatch(recorder.locks, recorder.calls, after))
             last_batch_of.update(dict.fromkeys(users, index))
     finally:
         await conn.close()
     return batches
 
 
-async def replay(url: str, batches: list[RecordedBatch], in_flight: int,
-                 meter: CpuMeter) -> tuple[float, tuple[float, float | None]]:
+async def replay(url: str, batches: list[RecordedBatch], in_flight: int, meter: CpuMeter, *,
+                 locks: bool = True) -> tuple[float, tuple[float, float | None]]:
     """Seconds to commit every recorded batch on `in_flight` connections, and the CPU. As
     with the writer, a student's batch starts only once their previous one has committed
     (the writer gets a student's next attempt only then), so the end state is the recorded
-    run's whatever the interleaving."""
+    run's whatever the interleaving, with or without the users' locks."""
     connections = [await _connect(url) for _ in range(in_flight)]
     pending = iter(enumerate(batches))
     committed = [asyncio.Event() for _ in batches]
@@ -116,7 +121,7 @@ async def replay(url: str, batches: list[RecordedBatch], in_flight: int,
             for earlier in batch.after:
                 await committed[earlier].wait()
             async with conn.transaction():
-                for call in batch.calls:
+                for call in (*batch.locks, *batch.calls) if locks else batch.calls:
                     await call(conn)
             committed[index].set()
 
@@ -130,6 +135,15 @@ async def replay(url: str, batches: list[RecordedBatch], in_flight: int,
         for conn in connections:
             await conn.close()
     return elapsed, cpu
+
+
+async def drop_idempotency_key(url: str) -> None:
+    """The product's one index on answer_attempts that the seed does not name."""
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("ALTER TABLE answer_attempts DROP CONSTRAINT answer_attempts_attempt_id_key")
+    finally:
+        await conn.close()
 
 
 def _line(label: str, rate: float, count: int, cpu: tuple[float, float | None]) -> str:
@@ -161,31 +175,40 @@ async def main(args: argparse.Namespace) -> None:
         print(f"{durability}; {count} attempts by {args.users} students in {len(batches)} "
               f"batches of {args.batch}, {args.in_flight} in flight; {args.rounds} rounds; "
               f"Python {sys.version.split()[0]}; load average {load_average()}")
-        rates: dict[str, list[float]] = {"writes replayed": []}
+        async def replayed(url: str, meter: CpuMeter):
+            elapsed, cpu = await replay(url, batches, args.in_flight, meter)
+            return count / elapsed, cpu
+
+        async def seed_writes_only(url: str, meter: CpuMeter):
+            await drop_idempotency_key(url)
+            elapsed, cpu = await replay(url, batches, args.in_flight, meter, locks=False)
+            return count / elapsed, cpu
+
+        async def writer(url: str, meter: CpuMeter):
+            rate, _, cpu = await run_batched(url, attempts, meter, in_flight=args.in_flight,
+                                             max_batch=args.batch)
+            return rate, cpu
+
+        modes = {"writes replayed": replayed}
+        if args.seed_only:
+            modes["seed's writes only"] = seed_writes_only
         if args.writer:
-            rates["batched writer"] = []
+            modes["batched writer"] = writer
+        rates: dict[str, list[float]] = {label: [] for label in modes}
         for round_number in range(1, args.rounds + 1):
-            for label in rates:
+            for label, run in modes.items():
                 name, url = await copy_database(server, template)
-                meter = CpuMeter(server, name)
                 try:
-                    if label == "writes replayed":
-                        elapsed, cpu = await replay(url, batches, args.in_flight, meter)
-                        rate = count / elapsed
-                    else:
-                        rate, _, cpu = await run_batched(url, attempts, meter,
-                                                         in_flight=args.in_flight,
-                                                         max_batch=args.batch)
+                    rate, cpu = await run(url, CpuMeter(server, name))
                 finally:
                     await drop(server, name)
                 rates[label].append(rate)
                 print(_line(f"round {round_number} {label}", rate, count, cpu), flush=True)
         ceiling = statistics.median(rates["writes replayed"])
-        print(f"median writes replayed: {ceiling:10,.0f} attempts/s")
-        if args.writer:
-            writer = statistics.median(rates["batched writer"])
-            print(f"median batched writer:  {writer:10,.0f} attempts/s "
-                  f"({writer / ceiling:.0%} of the replay)")
+        for label, figures in rates.items():
+            median = statistics.median(figures)
+            share = f" ({median / ceiling:.0%} of the replay)" if label != "writes replayed" else ""
+            print(f"median {label + ':':20s} {median:10,.0f} attempts/s{share}")
         print(f"load average (1, 5, 15 min) at the end: {load_average()}")
     finally:
         await drop(server, template)
@@ -198,6 +221,9 @@ def cli() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--in-flight", type=int, default=2)
+    parser.add_argument("--seed-only", action="store_true",
+                        help="also replay without the product's additions: no users' lock, no "
+                             "attempt_id index (the seed's writes alone; not a safe writer)")
     parser.add_argument("--no-writer", dest="writer", action="store_false",
                         help="replay only, without the real writer's rounds")
     args = parser.parse_args()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncpg
 
 from bench.flow import CpuMeter, copy_database, drop, seed, workload
-from bench.flow_ceiling import record, replay
+from bench.flow_ceiling import drop_idempotency_key, record, replay
 from persistence.migrations import migrate_async
 from tests.support import databases, services
 
@@ -49,7 +49,8 @@ async def test_replayed_writes_leave_the_recorded_end_state(postgres_server_url)
         before = await _rows(template_url)
         recorded_name, recorded_url = await copy_database(postgres_server_url, template)
         replayed_name, replayed_url = await copy_database(postgres_server_url, template)
-        copies += [recorded_name, replayed_name]
+        bare_name, bare_url = await copy_database(postgres_server_url, template)
+        copies += [recorded_name, replayed_name, bare_name]
 
         # Batches of 30 over 40 students: consecutive batches share students, so the replay
         # must hold some back until the batch before them has committed.
@@ -59,13 +60,18 @@ async def test_replayed_writes_leave_the_recorded_end_state(postgres_server_url)
         meter = CpuMeter(postgres_server_url, replayed_name)
         elapsed, (python_s, _postgres_s) = await replay(replayed_url, batches, 2, meter)
         assert elapsed > 0 and python_s >= 0
+        # --seed-only: no users' lock, no attempt_id index; the order alone keeps it exact.
+        await drop_idempotency_key(bare_url)
+        await replay(bare_url, batches, 2, CpuMeter(postgres_server_url, bare_name), locks=False)
 
-        recorded, replayed = await _rows(recorded_url), await _rows(replayed_url)
+        recorded, replayed, bare = (await _rows(recorded_url), await _rows(replayed_url),
+                                    await _rows(bare_url))
         assert len(recorded["answer_attempts"]) == len(attempts)
         assert len(recorded["learning_events"]) == len(attempts)
         assert recorded != before
         for table in FLOW_TABLES:
             assert replayed[table] == recorded[table], table
+            assert bare[table] == recorded[table], table
     finally:
         for name in copies:
             await drop(postgres_server_url, name)
