@@ -1,7 +1,8 @@
 """The most the writer could do on this machine: the flow's writes alone, replayed.
 
     python -m bench.flow_ceiling [--attempts 20000] [--users 2000] [--rounds 3]
-                                 [--batch 500] [--in-flight 2] [--seed-only] [--no-writer]
+                                 [--batch 500] [--in-flight 2] [--seed-only] [--plain]
+                                 [--no-writer]
 
 First it runs `commit_batch` (persistence/flow_batch.py) once over bench/flow.py's workload
 in batches of `--batch` and records what each batch sends that writes or locks: the
@@ -18,7 +19,8 @@ a writer does besides them only adds to it. `--seed-only` adds a replay of the s
 alone: without the users' lock and the attempt_id index, the two things the product adds to
 them (for concurrent batches and retries), so not a safe writer, only a bound. Each round
 also runs the real writer (bench/flow.py's batched mode, same attempts, same limits) right
-after, so they compare on the same machine in the same minutes.
+after, so they compare on the same machine in the same minutes; `--plain` adds issue #2's
+plain-asyncpg yardstick (bench/flow.py's plain mode) to each round too.
 """
 
 from __future__ import annotations
@@ -34,7 +36,18 @@ from collections.abc import Awaitable, Callable
 
 import asyncpg
 
-from bench.flow import CpuMeter, copy_database, drop, load_average, run_batched, seed, server_url, workload
+from bench.flow import (
+    PER_ATTEMPT_CONNECTIONS,
+    CpuMeter,
+    copy_database,
+    drop,
+    load_average,
+    run_batched,
+    seed,
+    server_url,
+    workload,
+)
+from bench.flow_plain import run_plain
 from persistence import flow_batch
 from persistence.flow_batch import QuestionCatalog, commit_batch
 from persistence.migrations import migrate_async
@@ -189,11 +202,20 @@ async def main(args: argparse.Namespace) -> None:
                                              max_batch=args.batch)
             return rate, cpu
 
+        async def plain(url: str, meter: CpuMeter):
+            rate, committed, (python, postgres) = await run_plain(
+                url, attempts, 5.0, meter, PER_ATTEMPT_CONNECTIONS)
+            # CPU per attempt is figured on `count`; the yardstick stores fewer in its 5 s.
+            scale = count / committed
+            return rate, (python * scale, postgres * scale if postgres is not None else None)
+
         modes = {"writes replayed": replayed}
         if args.seed_only:
             modes["seed's writes only"] = seed_writes_only
         if args.writer:
             modes["batched writer"] = writer
+        if args.plain:
+            modes["plain yardstick"] = plain
         rates: dict[str, list[float]] = {label: [] for label in modes}
         for round_number in range(1, args.rounds + 1):
             for label, run in modes.items():
@@ -224,6 +246,8 @@ def cli() -> None:
     parser.add_argument("--seed-only", action="store_true",
                         help="also replay without the product's additions: no users' lock, no "
                              "attempt_id index (the seed's writes alone; not a safe writer)")
+    parser.add_argument("--plain", action="store_true",
+                        help="also bench/flow.py's plain mode, issue #2's yardstick (5 s a round)")
     parser.add_argument("--no-writer", dest="writer", action="store_false",
                         help="replay only, without the real writer's rounds")
     args = parser.parse_args()
