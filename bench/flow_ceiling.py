@@ -74,9 +74,6 @@ class _RecordingConnection:
             self.locks.append(lambda c, sql=sql, args=args: c.fetch(sql, *args))
         return await self._conn.fetch(sql, *args)
 
-    async def fetchrow(self, sql: str, *args):   # only the reads (read_statement)
-        return await self._conn.fetchrow(sql, *args)
-
     async def execute(self, sql: str, *args):
         self.calls.append(lambda c, sql=sql, args=args: c.execute(sql, *args))
         return await self._conn.execute(sql, *args)

@@ -50,10 +50,6 @@ class _MeteredConnection:
     async def fetch(self, sql: str, *args):
         return await self._charged(self._names.get(sql, sql[:40]), self._conn.fetch, sql, *args)
 
-    async def fetchrow(self, sql: str, *args):
-        name = "reads (4 in one)" if sql == flow_batch.read_statement() else sql[:40]
-        return await self._charged(name, self._conn.fetchrow, sql, *args)
-
     async def execute(self, sql: str, *args):
         if self._split and sql == flow_batch.write_back_statement():
             # The writer sends these as one statement; here each runs alone with its own

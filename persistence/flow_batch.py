@@ -18,7 +18,6 @@ from collections.abc import Sequence
 from decimal import Decimal
 from functools import cache
 from types import MappingProxyType
-from typing import NamedTuple
 
 import asyncpg
 
@@ -52,10 +51,6 @@ ATTEMPT_COLUMNS = (
 EVENT_COLUMNS = ("id", "type", "user_id", "timestamp", "payload", "device_info")
 
 
-# The reads after the users' lock, in this order: one statement each in sql/answer_flow/,
-# sent together as one (read_statement).
-READS = ("select_sessions", "select_stored_attempts", "select_question_progress",
-         "select_daily_summaries")
 # Steps 2–4 and the session counters, in this order: one statement each in
 # sql/answer_flow/, sent together as one (write_back_statement).
 WRITE_BACK = ("upsert_question_progress", "update_user_statistics", "upsert_daily_summaries",
@@ -83,35 +78,18 @@ def parameter_count(sql: str) -> int:
     return max(int(n) for n in _PARAMETER.findall(sql))
 
 
-def _renumbered(names: Sequence[str]) -> list[tuple[str, str]]:
-    """(name, SQL) of each statement, its parameters numbered on from the previous one's."""
-    parts, offset = [], 0
-    for name in names:
-        sql = statement(name)
-        parts.append((name, _PARAMETER.sub(lambda m, o=offset: f"${int(m.group(1)) + o}", sql)))
-        offset += parameter_count(sql)
-    return parts
-
-
-@cache
-def read_statement() -> str:
-    """The READS as one statement, one array column of row values each (asyncpg returns a
-    list of tuples, in the order of the read's select list): one round trip instead of four,
-    which is most of their cost in the small batches of a live classroom. They run after
-    the users' lock, in a statement of their own, so they see what the batches before it
-    committed."""
-    columns = [f"ARRAY(SELECT r FROM (\n{sql.rstrip()}\n) AS r) AS {name}"
-               for name, sql in _renumbered(READS)]
-    return "SELECT " + ",\n".join(columns)
-
-
 @cache
 def write_back_statement() -> str:
     """The WRITE_BACK statements as the data-modifying CTEs of one statement, their
     parameters renumbered one after another: one round trip and one executor start instead
     of four, which is most of their cost in the small batches of a live classroom. (They
     write four different tables, so sharing one snapshot changes nothing.)"""
-    parts = [f"{name} AS (\n{sql.rstrip()}\n)" for name, sql in _renumbered(WRITE_BACK)]
+    parts, offset = [], 0
+    for name in WRITE_BACK:
+        sql = statement(name)
+        renumbered = _PARAMETER.sub(lambda m, o=offset: f"${int(m.group(1)) + o}", sql)
+        parts.append(f"{name} AS (\n{renumbered.rstrip()}\n)")
+        offset += parameter_count(sql)
     return "WITH " + ",\n".join(parts) + "\nSELECT 1"
 
 
@@ -161,73 +139,50 @@ def _user_state(row: asyncpg.Record) -> UserState:
     )
 
 
-# The rows of read_statement() are tuples, in the order of each read's select list
-# (sql/answer_flow/select_*.sql); the first column is the key's position.
-
-def _fact_state(row: tuple) -> FactState:
-    (_, _, _, total, correct, incorrect, total_response_time, best_response_time,
-     last_response_time, first_attempt_date, last_attempt_date, mastery, fluency_level,
-     current_streak, best_streak, recent_attempts, next_review_date, review_interval,
-     ease_factor) = row
+def _fact_state(row: asyncpg.Record) -> FactState:
     return FactState(
-        total_attempts=total or 0,
-        correct_attempts=correct or 0,
-        incorrect_attempts=incorrect or 0,
-        total_response_time=total_response_time,
-        best_response_time=best_response_time,
-        last_response_time=last_response_time,
-        first_attempt_date=first_attempt_date,
-        last_attempt_date=last_attempt_date,
-        mastery=mastery if mastery is not None else Decimal("0.00"),
-        fluency_level=fluency_level or "not_started",
-        current_streak=current_streak or 0,
-        best_streak=best_streak or 0,
-        recent_attempts=flow_json.loads(recent_attempts) if recent_attempts else [],
-        next_review_date=next_review_date,
-        review_interval=review_interval,
-        ease_factor=ease_factor if ease_factor is not None else Decimal("2.50"),
+        total_attempts=row["total_attempts"] or 0,
+        correct_attempts=row["correct_attempts"] or 0,
+        incorrect_attempts=row["incorrect_attempts"] or 0,
+        total_response_time=row["total_response_time"],
+        best_response_time=row["best_response_time"],
+        last_response_time=row["last_response_time"],
+        first_attempt_date=row["first_attempt_date"],
+        last_attempt_date=row["last_attempt_date"],
+        mastery=row["mastery"] if row["mastery"] is not None else Decimal("0.00"),
+        fluency_level=row["fluency_level"] or "not_started",
+        current_streak=row["current_streak"] or 0,
+        best_streak=row["best_streak"] or 0,
+        recent_attempts=flow_json.loads(row["recent_attempts"]) if row["recent_attempts"] else [],
+        next_review_date=row["next_review_date"],
+        review_interval=row["review_interval"],
+        ease_factor=row["ease_factor"] if row["ease_factor"] is not None else Decimal("2.50"),
     )
 
 
-def _day_state(row: tuple) -> DayState:
-    (_, _, _, answered, correct, total_response_time, facts_reviewed, new_facts_learned,
-     facts_mastered, sessions, time_by_mode, current_streak) = row
+def _day_state(row: asyncpg.Record) -> DayState:
     return DayState(
-        questions_answered=answered or 0,
-        correct_answers=correct or 0,
-        total_response_time=total_response_time,
-        facts_reviewed=facts_reviewed or 0,
-        new_facts_learned=new_facts_learned or 0,
-        facts_mastered=facts_mastered or 0,
-        sessions=sessions or 0,
-        time_by_mode=flow_json.loads(time_by_mode) if time_by_mode else {},
-        current_streak=current_streak or 0,
+        questions_answered=row["questions_answered"] or 0,
+        correct_answers=row["correct_answers"] or 0,
+        total_response_time=row["total_response_time"],
+        facts_reviewed=row["facts_reviewed"] or 0,
+        new_facts_learned=row["new_facts_learned"] or 0,
+        facts_mastered=row["facts_mastered"] or 0,
+        sessions=row["sessions"] or 0,
+        time_by_mode=flow_json.loads(row["time_by_mode"]) if row["time_by_mode"] else {},
+        current_streak=row["current_streak"] or 0,
     )
 
 
-def _session_state(row: tuple) -> SessionState:
-    (_, _, user_id, mode, answered, correct, total_response_time, mastery_gained,
-     new_mastered_facts) = row
+def _session_state(row: asyncpg.Record) -> SessionState:
     return SessionState(
-        user_id=user_id, mode=mode,
-        questions_answered=answered or 0,
-        correct_answers=correct or 0,
-        total_response_time=total_response_time,
-        mastery_gained=mastery_gained if mastery_gained is not None else Decimal(0),
-        new_mastered_facts=list(new_mastered_facts or ()),
+        user_id=row["user_id"], mode=row["mode"],
+        questions_answered=row["questions_answered"] or 0,
+        correct_answers=row["correct_answers"] or 0,
+        total_response_time=row["total_response_time"],
+        mastery_gained=row["mastery_gained"] if row["mastery_gained"] is not None else Decimal(0),
+        new_mastered_facts=list(row["new_mastered_facts"] or ()),
     )
-
-
-class StoredAttempt(NamedTuple):
-    """An attempt an earlier batch committed (select_stored_attempts.sql, after position)."""
-    attempt_id: uuid.UUID
-    id: uuid.UUID
-    user_id: uuid.UUID
-    question_id: uuid.UUID
-    is_correct: bool
-    correct_answer: Decimal
-    response_time: int
-    points: int | None
 
 
 # ---- the batch ---------------------------------------------------------------------------
@@ -239,7 +194,7 @@ class _Batch:
         self.users: dict[uuid.UUID, UserState] = {}
         self.sessions: dict[uuid.UUID, SessionState] = {}
         self.operations: dict[uuid.UUID, str] = {}
-        self.stored: dict[uuid.UUID, StoredAttempt] = {}
+        self.stored: dict[uuid.UUID, asyncpg.Record] = {}
         self.facts: dict[tuple[uuid.UUID, uuid.UUID], FactState] = {}
         self.days: dict[tuple[uuid.UUID, dt.date], DayState] = {}
         self.touched_sessions: set[uuid.UUID] = set()
@@ -278,30 +233,29 @@ async def _load(conn: asyncpg.Connection, attempts: Sequence[AttemptIn],
     for row in locked:
         if row["has_statistics"]:
             batch.users[user_ids[row["position"] - 1]] = _user_state(row)
-    batch.operations = await catalog.operations(conn, {a.question_id for a in attempts})
     session_ids = list({a.session_id for a in attempts})
+    for row in await conn.fetch(statement("select_sessions"), session_ids):
+        batch.sessions[session_ids[row["position"] - 1]] = _session_state(row)
+    batch.operations = await catalog.operations(conn, {a.question_id for a in attempts})
     attempt_ids = [a.attempt_id for a in attempts]
+    for row in await conn.fetch(statement("select_stored_attempts"), attempt_ids):
+        batch.stored[attempt_ids[row["position"] - 1]] = row
     fact_keys = list({(a.user_id, a.question_id) for a in attempts})
+    for row in await conn.fetch(statement("select_question_progress"),
+                                *column_parameters(fact_keys, "uu")):
+        batch.facts[fact_keys[row["position"] - 1]] = _fact_state(row)
     day_keys = list({(a.user_id, a.answered_at.date()) for a in attempts})
-    sessions, stored, facts, days = await conn.fetchrow(
-        read_statement(), session_ids, attempt_ids, *column_parameters(fact_keys, "uu"),
-        *column_parameters(day_keys, "ud"))
-    for row in sessions:
-        batch.sessions[session_ids[row[0] - 1]] = _session_state(row)
-    for row in stored:
-        batch.stored[attempt_ids[row[0] - 1]] = StoredAttempt(*row[1:])
-    for row in facts:
-        batch.facts[fact_keys[row[0] - 1]] = _fact_state(row)
-    for row in days:
-        batch.days[day_keys[row[0] - 1]] = _day_state(row)
+    for row in await conn.fetch(statement("select_daily_summaries"),
+                                *column_parameters(day_keys, "ud")):
+        batch.days[day_keys[row["position"] - 1]] = _day_state(row)
     return batch
 
 
-def _stored_outcome(row: StoredAttempt, fact: FactState | None) -> AttemptOutcome:
+def _stored_outcome(row: asyncpg.Record, fact: FactState | None) -> AttemptOutcome:
     return AttemptOutcome(
-        attempt_id=row.attempt_id, answer_id=row.id, is_correct=row.is_correct,
-        correct_answer=row.correct_answer, response_time_ms=row.response_time,
-        points=row.points, duplicate=True,
+        attempt_id=row["attempt_id"], answer_id=row["id"], is_correct=row["is_correct"],
+        correct_answer=row["correct_answer"], response_time_ms=row["response_time"],
+        points=row["points"], duplicate=True,
         mastery=fact.mastery if fact else Decimal("0.00"),
         fluency_level=fact.fluency_level if fact else "not_started")
 
@@ -323,8 +277,8 @@ async def commit_batch(conn: asyncpg.Connection, attempts: Sequence[AttemptIn],
             first_seen[a.attempt_id] = len(results)
             stored = batch.stored.get(a.attempt_id)
             if stored is not None:
-                same_user = stored.user_id == a.user_id
-                fact = batch.facts.get((a.user_id, stored.question_id))
+                same_user = stored["user_id"] == a.user_id
+                fact = batch.facts.get((a.user_id, stored["question_id"]))
                 results.append(_stored_outcome(stored, fact) if same_user else _conflict())
                 continue
             rejected = batch.rejection(a)

@@ -10,7 +10,7 @@ import asyncpg
 
 from persistence.answer_flow import AttemptOutcome
 from persistence.database import create_database
-from persistence.flow_batch import parameter_count, read_statement, statement, write_back_statement
+from persistence.flow_batch import parameter_count, statement, write_back_statement
 from persistence.group_commit import GroupCommitWriter
 from persistence.migrations import migrate_async
 from server.resources import create_answer_writer
@@ -69,9 +69,10 @@ async def test_the_writers_lookups_plan_index_probes_on_empty_tables(postgres_se
                 raw = await connection.get_raw_connection()
                 conn: asyncpg.Connection = raw.driver_connection
                 await conn.execute("SET plan_cache_mode = force_generic_plan")
-                for label, sql in [("lock_users", statement("lock_users")),
-                                   ("select_questions", statement("select_questions")),
-                                   ("reads", read_statement()),
+                reads = ("lock_users", "select_sessions", "select_questions",
+                         "select_stored_attempts", "select_question_progress",
+                         "select_daily_summaries")
+                for label, sql in [*((n, statement(n)) for n in reads),
                                    ("write_back", write_back_statement())]:
                     await conn.execute(f"PREPARE plan_probe AS {sql}")
                     nulls = ", ".join(["NULL"] * parameter_count(sql))
