@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import datetime as dt
 import os
@@ -221,26 +222,46 @@ async def drop(server: str, name: str) -> None:
         await conn.close()
 
 
-async def main(args: argparse.Namespace) -> None:
-    server = server_url()
+@contextlib.asynccontextmanager
+async def seeded_template(server: str, users: int, attempts: int):
+    """A migrated database with `users` students and the 12 × 12 track, for each round to
+    copy; dropped on exit. Yields (its name, the facts, the workload of `attempts`)."""
     template = f"bench_flow_template_{uuid.uuid4().hex[:8]}"
     conn = await asyncpg.connect(server)
-    await conn.execute(f'CREATE DATABASE "{template}"')
-    durability = {k: await conn.fetchval(f"SHOW {k}") for k in ("synchronous_commit", "fsync")}
-    version = await conn.fetchval("SHOW server_version")
-    await conn.close()
+    try:
+        await conn.execute(f'CREATE DATABASE "{template}"')
+    finally:
+        await conn.close()
     try:
         template_url = with_database(server, template)
         await migrate_async(template_url)
-        students, facts = await seed(template_url, args.users)
-        attempts = workload(students, facts, args.attempts)
+        students, facts = await seed(template_url, users)
+        yield template, facts, workload(students, facts, attempts)
+    finally:
+        await drop(server, template)
+
+
+async def describe_server(server: str) -> str:
+    """The PostgreSQL version and the settings that make a commit durable, for the figures."""
+    conn = await asyncpg.connect(server)
+    try:
+        durability = {k: await conn.fetchval(f"SHOW {k}") for k in ("synchronous_commit", "fsync")}
+        return f"PostgreSQL {await conn.fetchval('SHOW server_version')}, {durability}"
+    finally:
+        await conn.close()
+
+
+async def main(args: argparse.Namespace) -> None:
+    server = server_url()
+    described = await describe_server(server)
+    async with seeded_template(server, args.users, args.attempts) as (template, facts, attempts):
         # The writer runs inside `mathrally serve`, so it is measured under that process's
         # collector policy (server/gc_policy.py: a larger young generation). Installing it
         # also freezes the pre-built attempts, the bench's data and not the writer's, which
         # the collector would otherwise rescan over and over (about 10–15 µs of Python CPU
         # per attempt, measured), a cost the server, receiving attempts as they come, lacks.
         CollectorPolicy().install()
-        print(f"PostgreSQL {version}, {durability}; {args.attempts} attempts by {args.users} "
+        print(f"{described}; {args.attempts} attempts by {args.users} "
               f"students on {len(facts)} facts; {args.rounds} rounds; Python {sys.version.split()[0]}"
               f", loop {type(asyncio.get_running_loop()).__module__}; {os.cpu_count()} CPUs, load "
               f"average {load_average()}")
@@ -286,8 +307,6 @@ async def main(args: argparse.Namespace) -> None:
                   f"{pg_us:.0f} µs; on {os.cpu_count()} idle CPUs that bounds it near "
                   f"{os.cpu_count() * 1e6 / (py_us + pg_us):,.0f} attempts/s")
         print(f"load average (1, 5, 15 min) at the end: {load_average()}")
-    finally:
-        await drop(server, template)
 
 
 def cli() -> None:

@@ -40,18 +40,16 @@ from bench.flow import (
     PER_ATTEMPT_CONNECTIONS,
     CpuMeter,
     copy_database,
+    describe_server,
     drop,
     load_average,
     run_batched,
-    seed,
+    seeded_template,
     server_url,
-    workload,
 )
 from bench.flow_plain import run_plain
 from persistence import flow_batch
 from persistence.flow_batch import QuestionCatalog, commit_batch
-from persistence.migrations import migrate_async
-from persistence.urls import with_database
 from server.gc_policy import CollectorPolicy
 
 Call = Callable[[asyncpg.Connection], Awaitable[object]]
@@ -168,16 +166,8 @@ def _line(label: str, rate: float, count: int, cpu: tuple[float, float | None]) 
 
 async def main(args: argparse.Namespace) -> None:
     server = server_url()
-    template = f"bench_flow_template_{uuid.uuid4().hex[:8]}"
-    conn = await asyncpg.connect(server)
-    await conn.execute(f'CREATE DATABASE "{template}"')
-    durability = {k: await conn.fetchval(f"SHOW {k}") for k in ("synchronous_commit", "fsync")}
-    await conn.close()
-    try:
-        template_url = with_database(server, template)
-        await migrate_async(template_url)
-        students, facts = await seed(template_url, args.users)
-        attempts = workload(students, facts, args.attempts)
+    described = await describe_server(server)
+    async with seeded_template(server, args.users, args.attempts) as (template, _facts, attempts):
         name, url = await copy_database(server, template)
         try:
             batches = await record(url, attempts, args.batch)
@@ -185,7 +175,7 @@ async def main(args: argparse.Namespace) -> None:
             await drop(server, name)
         CollectorPolicy().install()   # as bench/flow.py: freezes the workload and the recording
         count = len(attempts)
-        print(f"{durability}; {count} attempts by {args.users} students in {len(batches)} "
+        print(f"{described}; {count} attempts by {args.users} students in {len(batches)} "
               f"batches of {args.batch}, {args.in_flight} in flight; {args.rounds} rounds; "
               f"Python {sys.version.split()[0]}; load average {load_average()}")
         async def replayed(url: str, meter: CpuMeter):
@@ -232,8 +222,6 @@ async def main(args: argparse.Namespace) -> None:
             share = f" ({median / ceiling:.0%} of the replay)" if label != "writes replayed" else ""
             print(f"median {label + ':':20s} {median:10,.0f} attempts/s{share}")
         print(f"load average (1, 5, 15 min) at the end: {load_average()}")
-    finally:
-        await drop(server, template)
 
 
 def cli() -> None:

@@ -16,16 +16,13 @@ import argparse
 import asyncio
 import collections
 import time
-import uuid
 
 import asyncpg
 
-from bench.flow import copy_database, drop, load_average, seed, server_url, workload
+from bench.flow import copy_database, drop, load_average, seeded_template, server_url
 from bench.procstat import cpu_ns
 from persistence import flow_batch
 from persistence.flow_batch import QuestionCatalog, commit_batch
-from persistence.migrations import migrate_async
-from persistence.urls import with_database
 from sql import SQL_DIR
 
 
@@ -75,15 +72,7 @@ class _MeteredConnection:
 
 async def main(args: argparse.Namespace) -> None:
     server = server_url()
-    template = f"bench_flow_template_{uuid.uuid4().hex[:8]}"
-    conn = await asyncpg.connect(server)
-    await conn.execute(f'CREATE DATABASE "{template}"')
-    await conn.close()
-    try:
-        template_url = with_database(server, template)
-        await migrate_async(template_url)
-        students, facts = await seed(template_url, args.users)
-        attempts = workload(students, facts, args.attempts)
+    async with seeded_template(server, args.users, args.attempts) as (template, _facts, attempts):
         name, url = await copy_database(server, template)
         try:
             # The settings of the writer's own connections (server/resources.py).
@@ -100,8 +89,6 @@ async def main(args: argparse.Namespace) -> None:
             await raw.close()
         finally:
             await drop(server, name)
-    finally:
-        await drop(server, template)
     n = len(attempts)
     print(f"{n} attempts in batches of {args.batch}; load average {load_average()}")
     print(f"PostgreSQL {total / n / 1e3:6.1f} µs per attempt, Python {python / n * 1e6:6.1f} µs "
