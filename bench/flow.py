@@ -309,6 +309,16 @@ async def main(args: argparse.Namespace) -> None:
         print(f"load average (1, 5, 15 min) at the end: {load_average()}")
 
 
+def run_on_server_loop(coroutine) -> None:
+    """On uvloop, as `mathrally serve` runs (where it is installed: not on Windows)."""
+    try:
+        import uvloop
+    except ImportError:
+        asyncio.run(coroutine)
+    else:
+        uvloop.run(coroutine)
+
+
 def cli() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--attempts", type=int, default=20000)
@@ -326,12 +336,7 @@ def cli() -> None:
     unknown = [mode for mode in args.modes if mode not in MODES]
     if unknown:
         parser.error(f"unknown mode(s) {', '.join(unknown)}; choose from {', '.join(MODES)}")
-    try:
-        import uvloop
-    except ImportError:
-        asyncio.run(main(args))
-    else:
-        uvloop.run(main(args))
+    run_on_server_loop(main(args))
 
 
 if __name__ == "__main__":

@@ -44,6 +44,7 @@ from bench.flow import (
     drop,
     load_average,
     run_batched,
+    run_on_server_loop,
     seeded_template,
     server_url,
 )
@@ -239,12 +240,7 @@ def cli() -> None:
     parser.add_argument("--no-writer", dest="writer", action="store_false",
                         help="replay only, without the real writer's rounds")
     args = parser.parse_args()
-    try:
-        import uvloop
-    except ImportError:
-        asyncio.run(main(args))
-    else:
-        uvloop.run(main(args))
+    run_on_server_loop(main(args))
 
 
 if __name__ == "__main__":
