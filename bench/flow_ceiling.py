@@ -57,7 +57,6 @@ Call = Callable[[asyncpg.Connection], Awaitable[object]]
 _LOCK = flow_batch.statement("lock_users")
 
 
-
 class _RecordingConnection:
     """Passes everything to the real connection and keeps the writes of the current batch."""
 
@@ -179,6 +178,7 @@ async def main(args: argparse.Namespace) -> None:
         print(f"{described}; {count} attempts by {args.users} students in {len(batches)} "
               f"batches of {args.batch}, {args.in_flight} in flight; {args.rounds} rounds; "
               f"Python {sys.version.split()[0]}; load average {load_average()}")
+
         async def replayed(url: str, meter: CpuMeter):
             elapsed, cpu = await replay(url, batches, args.in_flight, meter)
             return count / elapsed, cpu

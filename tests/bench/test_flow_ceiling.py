@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import asyncpg
 
-from bench.flow import CpuMeter, copy_database, drop, seed, workload
+from bench.flow import CpuMeter, copy_database, drop, seeded_template
 from bench.flow_ceiling import drop_idempotency_key, record, replay
-from persistence.migrations import migrate_async
-from tests.support import databases, services
+from persistence.urls import with_database
 
 # Every table the flow writes, in the order of a unique key. The writer sends the ids of the
 # rows it creates, except the daily summaries', which PostgreSQL draws (the column default):
@@ -39,41 +38,36 @@ async def _rows(url: str) -> dict[str, list[dict]]:
 
 
 async def test_replayed_writes_leave_the_recorded_end_state(postgres_server_url):
-    template = services.unique_name("mathrally_ceiling")
-    template_url = await databases.create_database(postgres_server_url, template)
+    server = postgres_server_url
     copies: list[str] = []
-    try:
-        await migrate_async(template_url)
-        students, facts = await seed(template_url, 40)
-        attempts = workload(students, facts, 400)
-        before = await _rows(template_url)
-        recorded_name, recorded_url = await copy_database(postgres_server_url, template)
-        replayed_name, replayed_url = await copy_database(postgres_server_url, template)
-        bare_name, bare_url = await copy_database(postgres_server_url, template)
-        copies += [recorded_name, replayed_name, bare_name]
+    async with seeded_template(server, 40, 400) as (template, _facts, attempts):
+        try:
+            before = await _rows(with_database(server, template))
+            recorded_name, recorded_url = await copy_database(server, template)
+            replayed_name, replayed_url = await copy_database(server, template)
+            bare_name, bare_url = await copy_database(server, template)
+            copies += [recorded_name, replayed_name, bare_name]
 
-        # Batches of 30 over 40 students: consecutive batches share students, so the replay
-        # must hold some back until the batch before them has committed.
-        batches = await record(recorded_url, attempts, 30)
-        assert len(batches) == 14 and all(batch.calls for batch in batches)
-        assert any(batch.after for batch in batches)
-        meter = CpuMeter(postgres_server_url, replayed_name)
-        elapsed, (python_s, _postgres_s) = await replay(replayed_url, batches, 2, meter)
-        assert elapsed > 0 and python_s >= 0
-        # --seed-only: no users' lock, no attempt_id index; the order alone keeps it exact.
-        await drop_idempotency_key(bare_url)
-        await replay(bare_url, batches, 2, CpuMeter(postgres_server_url, bare_name), locks=False)
+            # Batches of 30 over 40 students: consecutive batches share students, so the
+            # replay must hold some back until the batch before them has committed.
+            batches = await record(recorded_url, attempts, 30)
+            assert len(batches) == 14 and all(batch.calls for batch in batches)
+            assert any(batch.after for batch in batches)
+            meter = CpuMeter(server, replayed_name)
+            elapsed, (python_s, _postgres_s) = await replay(replayed_url, batches, 2, meter)
+            assert elapsed > 0 and python_s >= 0
+            # --seed-only: no users' lock, no attempt_id index; the order alone keeps it exact.
+            await drop_idempotency_key(bare_url)
+            await replay(bare_url, batches, 2, CpuMeter(server, bare_name), locks=False)
 
-        recorded, replayed, bare = (await _rows(recorded_url), await _rows(replayed_url),
-                                    await _rows(bare_url))
-        assert len(recorded["answer_attempts"]) == len(attempts)
-        assert len(recorded["learning_events"]) == len(attempts)
-        assert recorded != before
-        for table in FLOW_TABLES:
-            assert replayed[table] == recorded[table], table
-            assert bare[table] == recorded[table], table
-    finally:
-        for name in copies:
-            await drop(postgres_server_url, name)
-        await databases.drop_database(postgres_server_url, template)
-
+            recorded, replayed, bare = (await _rows(recorded_url), await _rows(replayed_url),
+                                        await _rows(bare_url))
+            assert len(recorded["answer_attempts"]) == len(attempts)
+            assert len(recorded["learning_events"]) == len(attempts)
+            assert recorded != before
+            for table in FLOW_TABLES:
+                assert replayed[table] == recorded[table], table
+                assert bare[table] == recorded[table], table
+        finally:
+            for name in copies:
+                await drop(server, name)
