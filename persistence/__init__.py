@@ -1,1 +1,1 @@
-"""PostgreSQL: engine and sessions, table models, the answer flow, the grid query, caching."""
+"""PostgreSQL: engine and sessions, the answer flow, the grid query, caching, the stores."""

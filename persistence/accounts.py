@@ -25,11 +25,12 @@ async def user_for_token(db: Database, token: str) -> uuid.UUID | None:
     if not token or len(token) > 200:
         return None
     async with db.engine.connect() as conn:
-        return await conn.scalar(text(
+        teacher: uuid.UUID | None = await conn.scalar(text(
             "SELECT t.user_id FROM auth_tokens t JOIN users u ON u.id = t.user_id "
             "WHERE t.token_hash = :h AND t.revoked_at IS NULL "
             "AND t.expires_at > (now() AT TIME ZONE 'UTC') AND u.role = 'teacher'"),
             {"h": token_digest(token)})
+        return teacher
 
 
 @dataclass(frozen=True)
@@ -62,11 +63,12 @@ async def issue_token(db: Database, user_id: uuid.UUID, token: str, *,
             "DELETE FROM auth_tokens WHERE user_id = :u "
             "AND LEAST(expires_at, revoked_at) < (now() AT TIME ZONE 'UTC') - interval '1 day'"),
             {"u": user_id})
-        return await session.scalar(text(
+        expires_at: dt.datetime = await session.scalar(text(
             "INSERT INTO auth_tokens (token_hash, user_id, expires_at) VALUES "
             "(:h, :u, (now() AT TIME ZONE 'UTC') + make_interval(hours => :ttl)) "
             "RETURNING expires_at"),
             {"h": token_digest(token), "u": user_id, "ttl": ttl_hours})
+        return expires_at
 
 
 async def revoke_token(db: Database, token: str) -> bool:

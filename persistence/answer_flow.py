@@ -11,6 +11,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 # answer_attempts.user_answer / correct_answer are DECIMAL(10,2).
 MAX_ANSWER = Decimal("99999999.99")
@@ -35,7 +36,11 @@ class AttemptIn:
     confidence_rating: int | None = None
     question_index: int | None = None   # live games only
     points: int | None = None           # live games only
-    device_info: dict | None = None
+    device_info: dict[str, Any] | None = None
+    # Live games only: the room and the owner epoch of the worker that accepted the answer;
+    # stored only while that is still the room's epoch (docs/architecture.md, "Owning a room").
+    room_id: uuid.UUID | None = None
+    owner_epoch: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +65,9 @@ class AttemptRejected(Exception):
     unknown_session      no such practice session
     session_mismatch     the session belongs to another user
     attempt_id_conflict  this attempt_id is already stored for another user
+    already_answered     this live question already has a stored answer of this session
+    room_moved           the live room has another owner now: the worker that accepted the
+                         answer must stop running the room; resending it is safe
     storage_unavailable  the database failed; nothing was stored, retrying is safe
     writer_stopped       the writer is shutting down; nothing was stored
     """

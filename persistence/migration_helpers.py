@@ -16,8 +16,9 @@ def run_sql_file(relative_path: str) -> None:
     asyncpg runs a parameterless script through the simple-query protocol, which accepts
     several statements at once; SQLAlchemy's execute would prepare it and refuse.
     """
-    driver_connection = op.get_bind().connection.driver_connection
-    await_only(driver_connection.execute(read_sql(relative_path)))
+    connection = op.get_bind().connection.driver_connection
+    assert connection is not None, "migrations run on an open connection"
+    await_only(connection.execute(read_sql(relative_path)))
 
 
 def drop_tables(names: Iterable[str]) -> None:

@@ -1,7 +1,7 @@
 """The columns of a batch as array parameters for the set-based statements of the answer flow.
 
 Each column goes as one array, in whichever form costs less in Python and PostgreSQL
-together (`python -m bench.array_params`, ns per value): ints, numerics and booleans as one
+together (`python -m bench.flow.array_params`, ns per value): ints, numerics and booleans as one
 text literal ('{1,NULL,3}', cast in SQL: `$1::text::int[]`), one str.join here where
 asyncpg's binary encoder makes a Python-level call per element (3× as costly for Decimal);
 UUIDs, dates, timestamps and text (the JSON documents) as lists in asyncpg's binary format
@@ -11,27 +11,36 @@ needs no quoting here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
 
 _BOOLS = {True: "t", False: "f", None: "NULL"}
 
 
-def _plain(values: Iterable) -> str:
+def _plain(values: Iterable[Any]) -> str:
     # No int or Decimal prints as "None", so None can be renamed after the join.
     return ",".join(map(str, values)).replace("None", "NULL")
 
 
 # v: values whose str() is their PostgreSQL input (int, Decimal); b: bool.
-ENCODERS = {"v": _plain, "b": lambda values: ",".join(map(_BOOLS.__getitem__, values))}
+def _booleans(values: Iterable[Any]) -> str:
+    return ",".join(map(_BOOLS.__getitem__, values))
+
+
+ENCODERS: dict[str, Callable[[Iterable[Any]], str]] = {"v": _plain, "b": _booleans}
 # u: UUIDs (uuid.UUID, asyncpg's UUID or 32/36-digit hex text); d: date or datetime; t: str.
 BINARY = frozenset("udt")
 
 
-def array_literal(values: Iterable, kind: str) -> str:
+def array_literal(values: Iterable[Any], kind: str) -> str:
     return "{" + ENCODERS[kind](values) + "}"
 
 
-def column_parameters(rows: Sequence[tuple], kinds: str) -> list[str | list]:
+# One array parameter: a text literal, or a list asyncpg encodes in binary.
+Column = str | list[Any]
+
+
+def column_parameters(rows: Sequence[tuple[Any, ...]], kinds: str) -> list[Column]:
     """Rows of len(kinds) values → one array parameter per column."""
     if not rows:
         return [[] if kind in BINARY else "{}" for kind in kinds]

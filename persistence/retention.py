@@ -19,6 +19,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -197,13 +198,13 @@ async def archived_columns(conn: AsyncConnection) -> list[str]:
     return hot
 
 
-async def _run_batches(db: Database, step: str, sql: str, params: dict,
+async def _run_batches(db: Database, step: str, sql: str, params: dict[str, Any],
                        batch_size: int, on_progress: Progress | None) -> int:
     total = 0
     while True:
         async with db.engine.begin() as conn:
             await conn.execute(text(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'"))
-            moved = (await conn.execute(text(sql), {**params, "batch_size": batch_size})).scalar_one()
+            moved: int = (await conn.execute(text(sql), {**params, "batch_size": batch_size})).scalar_one()
         total += moved
         if moved:
             if on_progress:

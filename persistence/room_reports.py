@@ -14,6 +14,8 @@ from decimal import Decimal
 from sqlalchemy import text
 
 from persistence.database import Database
+from persistence.room_store import TEAM_ROWS
+from rooms.ports import TeamQuestionRow
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,7 @@ class PlayerLine:
     total_response_time_ms: int
     average_response_time_ms: int | None
     kicked: bool
+    team: str | None  # the team's name in team mode
 
 
 # A question row of a room with personal rounds: each student answered their own fact, so the
@@ -69,6 +72,8 @@ class RoomReport:
     players: list[PlayerLine]
     questions: list[QuestionLine]
     attempts: list[AttemptLine]
+    team_names: list[str]  # team mode: by index; empty without teams
+    team_rows: list[TeamQuestionRow]  # what each team did at each closed question
 
 
 def prompt_text(operand1: int, operation: str, operand2: int,
@@ -81,18 +86,20 @@ def prompt_text(operand1: int, operation: str, operand2: int,
 
 
 # Ranks follow the contract: score descending, then total response time ascending, then join
-# order; so no two players share a rank.
+# order; except that players with no points share the place after everyone who scored, as on
+# the live boards (rooms/leaderboard.py).
 _PLAYERS = text("""
-SELECT p.id, p.nickname, p.join_order, p.kicked_at IS NOT NULL AS kicked,
+SELECT p.id, p.nickname, p.join_order, p.kicked_at IS NOT NULL AS kicked, t.name AS team,
        COALESCE(sum(a.points), 0)::int AS score,
        count(a.id) FILTER (WHERE a.is_correct)::int AS correct,
        count(a.id)::int AS answered,
        COALESCE(sum(a.response_time), 0)::bigint AS total_response_time,
        round(avg(a.response_time))::int AS average_response_time
 FROM room_players p
+LEFT JOIN room_teams t ON t.room_id = p.room_id AND t.team_index = p.team_index
 LEFT JOIN answer_attempts a ON a.session_id = p.session_id
 WHERE p.room_id = :room
-GROUP BY p.id
+GROUP BY p.id, t.name
 ORDER BY score DESC, total_response_time ASC, p.join_order ASC
 """)
 
@@ -132,11 +139,17 @@ async def room_report(db: Database, room_id: uuid.UUID) -> RoomReport:
         players = (await conn.execute(_PLAYERS, {"room": room_id})).all()
         questions = (await conn.execute(_QUESTIONS, {"room": room_id})).all()
         attempts = (await conn.execute(_ATTEMPTS, {"room": room_id})).all()
+        team_names = list((await conn.execute(text(
+            "SELECT name FROM room_teams WHERE room_id = :room ORDER BY team_index"),
+            {"room": room_id})).scalars())
+        team_rows = (await conn.execute(TEAM_ROWS, {"r": room_id})).all() if team_names else []
+    scorers = sum(1 for r in players if r.score > 0)
     return RoomReport(
         players=[PlayerLine(
-            rank=rank, player_id=r.id, nickname=r.nickname, join_order=r.join_order, score=r.score,
-            correct=r.correct, answered=r.answered, total_response_time_ms=r.total_response_time,
-            average_response_time_ms=r.average_response_time, kicked=r.kicked)
+            rank=min(rank, scorers + 1), player_id=r.id, nickname=r.nickname,
+            join_order=r.join_order, score=r.score, correct=r.correct, answered=r.answered,
+            total_response_time_ms=r.total_response_time,
+            average_response_time_ms=r.average_response_time, kicked=r.kicked, team=r.team)
             for rank, r in enumerate(players, start=1)],
         questions=[QuestionLine(
             index=r.question_index, question_id=None if r.personal_rounds else r.id,
@@ -157,4 +170,6 @@ async def room_report(db: Database, room_id: uuid.UUID) -> RoomReport:
             for (attempt_id, player_id, nickname, index, op1, op, op2, op_2, op3, raw, answer,
                  correct_answer, is_correct, response_time, points, input_method, answered_at)
             in attempts],
+        team_names=team_names,
+        team_rows=[TeamQuestionRow(*r) for r in team_rows],
     )

@@ -13,9 +13,10 @@ import secrets
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from persistence.database import Database
 
@@ -85,6 +86,30 @@ async def rename_class(db: Database, class_id: uuid.UUID, name: str) -> None:
     async with db.sessions() as session, session.begin():
         await session.execute(text("UPDATE classes SET name = :n WHERE id = :c"),
                               {"n": name, "c": class_id})
+
+
+async def class_owner(db: Database, class_id: uuid.UUID) -> uuid.UUID | None:
+    async with db.engine.connect() as conn:
+        owner: uuid.UUID | None = await conn.scalar(
+            text("SELECT teacher_id FROM classes WHERE id = :c"), {"c": class_id})
+        return owner
+
+
+async def teacher_has_student(db: Database, teacher_id: uuid.UUID, user_id: uuid.UUID) -> bool:
+    """Is the student on a roster of one of this teacher's classes?"""
+    async with db.engine.connect() as conn:
+        return bool(await conn.scalar(text(
+            "SELECT EXISTS (SELECT 1 FROM class_students s JOIN classes c ON c.id = s.class_id "
+            "WHERE s.user_id = :u AND c.teacher_id = :t)"), {"u": user_id, "t": teacher_id}))
+
+
+async def display_name_of(db: Database, user_id: uuid.UUID) -> str | None:
+    """A rostered student's name as their teacher typed it (their first roster entry)."""
+    async with db.engine.connect() as conn:
+        name: str | None = await conn.scalar(text(
+            "SELECT display_name FROM class_students WHERE user_id = :u ORDER BY created_at LIMIT 1"),
+            {"u": user_id})
+    return name
 
 
 async def roster(db: Database, class_id: uuid.UUID) -> list[RosterEntry]:
@@ -158,7 +183,7 @@ STUDENT_DATA = ("learning_events", "daily_practice_summaries", "user_statistics"
                 "answer_attempts_archive", "room_players", "practice_sessions")
 
 
-async def _present(conn, tables: Sequence[str]) -> list[str]:
+async def _present(conn: AsyncConnection | AsyncSession, tables: Sequence[str]) -> list[str]:
     """The tables of `tables` that exist, in the same order."""
     found = set((await conn.execute(text(
         "SELECT t FROM unnest(CAST(:names AS text[])) t WHERE to_regclass(t) IS NOT NULL"),
@@ -216,7 +241,7 @@ _EXPORTED = {
 }
 
 
-async def export_class(db: Database, class_id: uuid.UUID) -> list[dict]:
+async def export_class(db: Database, class_id: uuid.UUID) -> list[dict[str, Any]]:
     """Every student of the class with all their rows, as JSON-ready values."""
     async with db.engine.connect() as conn, conn.begin():
         # One snapshot: the roster and every student's rows agree with each other.
@@ -225,7 +250,7 @@ async def export_class(db: Database, class_id: uuid.UUID) -> list[dict]:
             "SELECT user_id, display_name, student_key, created_at FROM class_students "
             "WHERE class_id = :c ORDER BY lower(display_name), created_at"), {"c": class_id})).all()]
         ids = [entry.user_id for entry in entries]
-        per_part: dict[str, dict[uuid.UUID, list]] = {}
+        per_part: dict[str, dict[uuid.UUID, list[Any]]] = {}
         present = set(await _present(conn, [table for table, _ in _EXPORTED.values()]))
         for part, (table, order) in _EXPORTED.items():
             if table not in present:

@@ -26,7 +26,7 @@ async def create_teacher(db: Database, username: str, email: str, password_hash:
     """A new teacher, or AccountTaken naming the field another user already holds."""
     async with db.sessions() as session, session.begin():
         # ON CONFLICT DO NOTHING: a concurrent sign-up with the same name loses cleanly.
-        user_id = await session.scalar(text(
+        user_id: uuid.UUID | None = await session.scalar(text(
             "INSERT INTO users (username, email, role) VALUES (:u, :e, 'teacher') "
             "ON CONFLICT DO NOTHING RETURNING id"), {"u": username, "e": email})
         if user_id is not None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import text
 
 from persistence.curriculum.progress import in_learning_order
 from persistence.database import Database
 
 
-async def list_tracks(db: Database) -> list[dict]:
+async def list_tracks(db: Database) -> list[dict[str, Any]]:
     """Every track that has sections, prerequisites first: {track_id, name, operations, ...}."""
     async with db.engine.connect() as conn:
         rows = await conn.execute(text(

@@ -20,7 +20,9 @@ import contextlib
 import datetime as dt
 import logging
 import uuid
+from collections.abc import Collection, Sequence
 
+from persistence.answer_flow import AttemptIn, AttemptOutcome
 from persistence.curriculum.cache import LearningCache
 from persistence.curriculum.progress import refresh_after_answers
 from persistence.database import Database
@@ -38,7 +40,7 @@ class ProgressRefresher:
         self._wakeup = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
-        self._task: asyncio.Task | None = None
+        self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="curriculum-progress-refresher")
@@ -83,7 +85,7 @@ class ProgressRefresher:
                 self._idle.set()
 
 
-async def _invalidate_quietly(cache: LearningCache, user_ids) -> None:
+async def _invalidate_quietly(cache: LearningCache, user_ids: Collection[uuid.UUID]) -> None:
     try:
         await cache.invalidate_students(user_ids)
     except Exception:
@@ -98,8 +100,8 @@ class CurriculumAfterCommit:
         self.cache = cache
         self.refresher = refresher
 
-    async def __call__(self, committed) -> None:
-        """committed: list of (AttemptIn, AttemptOutcome) of one batch."""
+    async def __call__(self, committed: Sequence[tuple[AttemptIn, AttemptOutcome]]) -> None:
+        """committed: (attempt, outcome) of one batch."""
         fresh = [attempt for attempt, outcome in committed if not outcome.duplicate]
         if not fresh:
             return

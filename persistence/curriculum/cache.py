@@ -4,8 +4,7 @@
     user:{userId}:progress:{trackId} 10 min   (this module)
     grid:{userId}:{trackId}          5 min    (this module; a hash, one field per operation)
     session:{sessionId}:questions    1 h      (this module)
-    leaderboard:daily                5 min    (names only here; the live game owns them)
-    leaderboard:weekly               15 min
+    leaderboard:daily / :weekly      until the period ends (rooms/period_boards.py)
 
 Every key sits under settings.redis_prefix. A student's cached figures are stamped with
 their generation (user:{userId}:cache_gen), read in the same round trip as the value: a value
@@ -84,12 +83,6 @@ class LearningCache:
 
     def session_questions_key(self, session_id: uuid.UUID) -> str:
         return f"{self.prefix}:session:{session_id}:questions"
-
-    def leaderboard_daily_key(self) -> str:
-        return f"{self.prefix}:leaderboard:daily"
-
-    def leaderboard_weekly_key(self) -> str:
-        return f"{self.prefix}:leaderboard:weekly"
 
     def _generation_key(self, user_id: uuid.UUID) -> str:
         return f"{self.prefix}:user:{user_id}:cache_gen"

@@ -1,44 +1,50 @@
-"""Solo adaptive practice for a signed-in student: sessions, questions, answers, summaries.
+"""Solo adaptive practice for a signed-in student, stored: sessions, questions, answers,
+summaries.
 
-Modes: "practice" (due reviews, weakest, new, in that order), "review" (due reviews only) and
-"placement" (a fixed quiz sampling every section; sections answered all right and fluently
-are completed at the end). Every answer goes through the group-commit answer writer; the
-clock is injected (`now`, naive UTC) so tests can move days forward.
+The decisions (modes, what may happen in which state, placement, time) are learning/
+practice.py's; this module loads the rows they read and stores what they decide. Every
+answer goes through the group-commit answer writer; the clock is injected (`now`, naive UTC)
+so tests can move days forward. Refusals are learning.practice.PracticeError.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from learning.answers import InvalidAnswer, parse_answer
+from learning.flow_rules import XP_PER_LEVEL
+from learning.practice import (
+    MODES,
+    DailyGoal,
+    PracticeError,
+    active_seconds,
+    check_active,
+    check_first_placement_answer,
+    check_may_start,
+    check_mode,
+    check_paused,
+    check_response_time,
+    next_placement_item,
+    passed_sections,
+    paused_seconds,
+    practice_ms,
+)
 from persistence.answer_flow import AttemptIn, AttemptRejected
 from persistence.curriculum.cache import LearningCache
 from persistence.curriculum.progress import complete_sections_by_placement, is_track_unlocked
 from persistence.curriculum.selection import choose_next_fact_in, placement_facts
 from persistence.database import Database
+from persistence.group_commit import GroupCommitWriter
 
-MODES = ("practice", "review", "placement")
-MAX_RESPONSE_TIME_MS = 10 * 60 * 1000
-MAX_RAW_INPUT = 20
-# What a child types: "56", "-3", "2.5" or "2,5". No exponents, no NaN, fits DECIMAL(10,2).
-_ANSWER = re.compile(r"[+-]?[0-9]{1,8}(?:[.,][0-9]{1,2})?")
-# The writer's rejections as HTTP statuses: bad input, storage trouble (retry), or a conflict.
-_REJECTION_STATUS = {"invalid_attempt": 400, "storage_unavailable": 503, "writer_stopped": 503}
-# A placement section is passed when every sampled fact is right within this time: fluent.
-PLACEMENT_FLUENT_MS = 3000
-
-
-class PracticeError(Exception):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+DEFAULT_DAILY_GOAL_MINUTES = 15
 
 
 @dataclass(frozen=True)
@@ -46,7 +52,7 @@ class SessionRow:
     id: uuid.UUID
     user_id: uuid.UUID
     mode: str
-    config: dict
+    config: dict[str, Any]
     status: str
     start_time: dt.datetime
     paused_duration: int
@@ -59,7 +65,7 @@ async def _session(db: Database, session_id: uuid.UUID, user_id: uuid.UUID) -> S
             "FROM practice_sessions WHERE id = :s"), {"s": session_id})).first()
     if row is None or row[1] != user_id or row[2] not in MODES:
         # Another student's session is as invisible as a missing one.
-        raise PracticeError(404, "session_not_found", "No such practice session.")
+        raise PracticeError("session_not_found", "No such practice session.")
     return SessionRow(*row)
 
 
@@ -68,19 +74,13 @@ def _track_of(session: SessionRow) -> uuid.UUID:
 
 
 async def start_session(db: Database, cache: LearningCache, user_id: uuid.UUID,
-                        track_id: uuid.UUID, mode: str, now: dt.datetime) -> dict:
-    if mode not in MODES:
-        raise PracticeError(400, "invalid_mode", f"mode must be one of {', '.join(MODES)}.")
+                        track_id: uuid.UUID, mode: str, now: dt.datetime) -> dict[str, Any]:
+    check_mode(mode)
     async with db.engine.connect() as conn:
         unlocked = await is_track_unlocked(conn, user_id, track_id)
         goal = await conn.scalar(text("SELECT daily_goal_minutes FROM users WHERE id = :u"),
                                  {"u": user_id})
-    if unlocked is None:
-        raise PracticeError(404, "track_not_found", "No such learning track.")
-    # A placement quiz is how a student shows they already know a track, so it is open even
-    # where practice is still locked.
-    if not unlocked and mode != "placement":
-        raise PracticeError(403, "track_locked", "Complete the prerequisite tracks first.")
+    check_may_start(mode, unlocked)
     config: dict[str, Any] = {"track_id": str(track_id), "daily_goal_minutes": goal, "paused_at": None}
     if mode == "placement":
         config["placement"] = await placement_facts(db, track_id)
@@ -94,9 +94,9 @@ async def start_session(db: Database, cache: LearningCache, user_id: uuid.UUID,
             "status": "active", "total_questions": len(config.get("placement", []))}
 
 
-async def _session_questions(db: Database, cache: LearningCache, session: SessionRow) -> dict:
+async def _session_questions(db: Database, cache: LearningCache, session: SessionRow) -> dict[str, Any]:
     """The facts this session may ask, id → fact: cached as session:{id}:questions (1 h)."""
-    async def load() -> dict:
+    async def load() -> dict[str, Any]:
         async with db.engine.connect() as conn:
             if session.mode == "placement":
                 ids = [uuid.UUID(p["question_id"]) for p in session.config["placement"]]
@@ -105,21 +105,25 @@ async def _session_questions(db: Database, cache: LearningCache, session: Sessio
                     "display_format FROM questions WHERE id = ANY(CAST(:ids AS uuid[]))"), {"ids": ids})
             else:
                 rows = await conn.execute(text(
-                    "SELECT id, operand1, operand2, operation, correct_answer, hint, explanation, "
-                    "display_format FROM questions WHERE track_id = :t"), {"t": _track_of(session)})
+                    "SELECT q.id, q.operand1, q.operand2, q.operation, q.correct_answer, q.hint, "
+                    "q.explanation, q.display_format FROM track_facts tf "
+                    "JOIN questions q ON q.id = tf.question_id WHERE tf.track_id = :t"),
+                    {"t": _track_of(session)})
             return {str(r["id"]): {k: r[k] for k in r.keys() if k != "id"} for r in rows.mappings()}
 
-    return await cache.session_questions(session.id, load)
+    questions: dict[str, Any] = await cache.session_questions(session.id, load)
+    return questions
 
 
-async def _answered(conn, session_id: uuid.UUID) -> list[tuple[uuid.UUID, bool, int]]:
+async def _answered(conn: AsyncConnection, session_id: uuid.UUID) -> list[tuple[uuid.UUID, bool, int]]:
     rows = await conn.execute(text(
         "SELECT question_id, is_correct, response_time FROM answer_attempts "
         "WHERE session_id = :s ORDER BY timestamp, id"), {"s": session_id})
     return [tuple(r) for r in rows.all()]
 
 
-def _public_question(question_id: str, fact: dict, index: int, reason: str, show_hint: bool) -> dict:
+def _public_question(question_id: str, fact: dict[str, Any], index: int, reason: str,
+                     show_hint: bool) -> dict[str, Any]:
     return {"question_id": question_id, "index": index, "operand1": fact["operand1"],
             "operand2": fact["operand2"], "operation": fact["operation"],
             "display_format": fact["display_format"], "reason": reason,
@@ -127,23 +131,21 @@ def _public_question(question_id: str, fact: dict, index: int, reason: str, show
 
 
 async def next_question(db: Database, cache: LearningCache, user_id: uuid.UUID,
-                        session_id: uuid.UUID, today: dt.date) -> dict:
+                        session_id: uuid.UUID, today: dt.date) -> dict[str, Any]:
     session = await _session(db, session_id, user_id)
-    if session.status != "active":
-        raise PracticeError(409, f"session_{session.status}", f"The session is {session.status}.")
+    check_active(session.status)
     facts = await _session_questions(db, cache, session)
     async with db.engine.connect() as conn:
         answered = await _answered(conn, session.id)
         show_hints = await conn.scalar(text("SELECT COALESCE(show_hints, true) FROM users WHERE id = :u"),
                                        {"u": user_id})
         if session.mode == "placement":
-            done = {q for q, _, _ in answered}
-            for item in session.config["placement"]:
-                if uuid.UUID(item["question_id"]) not in done:
-                    qid = item["question_id"]
-                    return {"question": _public_question(qid, facts[qid], len(answered), "placement",
-                                                         False), "finished": False}
-            return {"question": None, "finished": True}
+            item = next_placement_item(session.config["placement"], (str(q) for q, _, _ in answered))
+            if item is None:
+                return {"question": None, "finished": True}
+            qid = item["question_id"]
+            return {"question": _public_question(qid, facts[qid], len(answered), "placement", False),
+                    "finished": False}
         last = session.config.get("last_question_id")
         choice = await choose_next_fact_in(conn, user_id, _track_of(session),
                                            uuid.UUID(last) if last else None, today,
@@ -155,48 +157,35 @@ async def next_question(db: Database, cache: LearningCache, user_id: uuid.UUID,
             "finished": False}
 
 
-def parse_answer(raw_input: Any) -> Decimal:
-    if isinstance(raw_input, bool) or not isinstance(raw_input, (str, int)):
-        raise PracticeError(400, "invalid_answer", "answer must be a number typed as text.")
-    raw = str(raw_input).strip()
-    if len(raw) > MAX_RAW_INPUT or not _ANSWER.fullmatch(raw):
-        raise PracticeError(400, "invalid_answer",
-                            "answer must be a number: digits, an optional sign, at most two decimals.")
-    return Decimal(raw.replace(",", ".")).quantize(Decimal("0.01"))
-
-
-async def submit_answer(db: Database, cache: LearningCache, writer, user_id: uuid.UUID,
+async def submit_answer(db: Database, cache: LearningCache, writer: GroupCommitWriter, user_id: uuid.UUID,
                         session_id: uuid.UUID, *, attempt_id: uuid.UUID, question_id: uuid.UUID,
-                        raw_input: Any, response_time_ms: Any, now: dt.datetime,
-                        input_method: str = "keyboard") -> dict:
-    if isinstance(response_time_ms, bool) or not isinstance(response_time_ms, int) \
-            or not 0 <= response_time_ms <= MAX_RESPONSE_TIME_MS:
-        raise PracticeError(400, "invalid_response_time",
-                            f"response_time_ms must be an integer from 0 to {MAX_RESPONSE_TIME_MS}.")
-    user_answer = parse_answer(raw_input)
+                        typed: str, response_time_ms: Any, now: dt.datetime,
+                        input_method: str = "keyboard") -> dict[str, Any]:
+    response_time_ms = check_response_time(response_time_ms)
+    try:
+        user_answer = parse_answer(typed)
+    except InvalidAnswer as exc:
+        raise PracticeError(exc.code, str(exc)) from None
     session = await _session(db, session_id, user_id)
-    if session.status != "active":
-        raise PracticeError(409, f"session_{session.status}", f"The session is {session.status}.")
+    check_active(session.status)
     fact = (await _session_questions(db, cache, session)).get(str(question_id))
     if fact is None:
-        raise PracticeError(400, "question_not_in_session", "That question is not part of this session.")
+        raise PracticeError("question_not_in_session", "That question is not part of this session.")
     correct_answer = Decimal(str(fact["correct_answer"]))
     if session.mode == "placement":
         async with db.engine.connect() as conn:
             earlier = await conn.scalar(text(
                 "SELECT attempt_id FROM answer_attempts WHERE session_id = :s AND question_id = :q "
                 "LIMIT 1"), {"s": session.id, "q": question_id})
-        if earlier is not None and earlier != attempt_id:
-            # A placement quiz counts each fact's first answer only (a retry is fine).
-            raise PracticeError(409, "already_answered", "That placement question is answered.")
+        check_first_placement_answer(earlier, attempt_id)
     attempt = AttemptIn(attempt_id=attempt_id, user_id=user_id, session_id=session.id,
-                        question_id=question_id, raw_input=str(raw_input).strip(),
+                        question_id=question_id, raw_input=typed.strip(),
                         user_answer=user_answer, correct_answer=correct_answer,
                         response_time_ms=response_time_ms, answered_at=now, input_method=input_method)
     try:
         outcome = await writer.submit(attempt)
     except AttemptRejected as exc:
-        raise PracticeError(_REJECTION_STATUS.get(exc.code, 409), exc.code, exc.message) from None
+        raise PracticeError(exc.code, exc.message) from None
     if not outcome.duplicate:
         # Which fact came last decides what may come next (never the same twice in a row);
         # answer timestamps can tie, so the session keeps it explicitly.
@@ -220,10 +209,9 @@ async def submit_answer(db: Database, cache: LearningCache, writer, user_id: uui
 
 
 async def pause_session(db: Database, user_id: uuid.UUID, session_id: uuid.UUID,
-                        now: dt.datetime) -> dict:
+                        now: dt.datetime) -> dict[str, Any]:
     session = await _session(db, session_id, user_id)
-    if session.status != "active":
-        raise PracticeError(409, f"session_{session.status}", f"The session is {session.status}.")
+    check_active(session.status)
     async with db.engine.begin() as conn:
         await conn.execute(text(
             "UPDATE practice_sessions SET status = 'paused', "
@@ -233,12 +221,10 @@ async def pause_session(db: Database, user_id: uuid.UUID, session_id: uuid.UUID,
 
 
 async def resume_session(db: Database, user_id: uuid.UUID, session_id: uuid.UUID,
-                         now: dt.datetime) -> dict:
+                         now: dt.datetime) -> dict[str, Any]:
     session = await _session(db, session_id, user_id)
-    if session.status != "paused":
-        raise PracticeError(409, "session_not_paused", "Only a paused session can be resumed.")
-    paused_at = dt.datetime.fromisoformat(session.config["paused_at"])
-    paused_s = max(0, int((now - paused_at).total_seconds()))
+    check_paused(session.status)
+    paused_s = paused_seconds(dt.datetime.fromisoformat(session.config["paused_at"]), now)
     async with db.engine.begin() as conn:
         total = await conn.scalar(text(
             "UPDATE practice_sessions SET status = 'active', "
@@ -250,12 +236,12 @@ async def resume_session(db: Database, user_id: uuid.UUID, session_id: uuid.UUID
 
 
 async def session_summary(db: Database, user_id: uuid.UUID, session_id: uuid.UUID,
-                          now: dt.datetime) -> dict:
+                          now: dt.datetime) -> dict[str, Any]:
     session = await _session(db, session_id, user_id)
     return await _summarise(db, session, now)
 
 
-async def _summarise(db: Database, session: SessionRow, now: dt.datetime) -> dict:
+async def _summarise(db: Database, session: SessionRow, now: dt.datetime) -> dict[str, Any]:
     """Counts come from the session's answers; mastery_gained and new_mastered_facts are the
     columns the answer flow keeps current in the same transaction as each answer."""
     async with db.engine.connect() as conn:
@@ -267,11 +253,11 @@ async def _summarise(db: Database, session: SessionRow, now: dt.datetime) -> dic
             "SELECT end_time, COALESCE(mastery_gained, 0) AS gained, "
             "COALESCE(new_mastered_facts, '{}') AS facts FROM practice_sessions WHERE id = :s"),
             {"s": session.id})).mappings().one()
+        progress = await _session_progress(conn, session)
     answered = totals["answered"]
-    end_time = row["end_time"] or now
-    active_s = (end_time - session.start_time).total_seconds() - session.paused_duration
-    if session.status == "paused" and session.config.get("paused_at"):
-        active_s -= (now - dt.datetime.fromisoformat(session.config["paused_at"])).total_seconds()
+    paused_at = session.config.get("paused_at") if session.status == "paused" else None
+    active_s = active_seconds(session.start_time, row["end_time"] or now, session.paused_duration,
+                              dt.datetime.fromisoformat(paused_at) if paused_at else None, now)
     return {"session_id": str(session.id), "mode": session.mode, "status": session.status,
             "track_id": session.config["track_id"],
             "daily_goal": await daily_goal(db, session.user_id, now.date()),
@@ -279,11 +265,74 @@ async def _summarise(db: Database, session: SessionRow, now: dt.datetime) -> dic
             "accuracy": round(totals["correct"] * 100 / answered, 2) if answered else None,
             "average_response_time": round(float(totals["avg_ms"])) if answered else None,
             "mastery_gained": float(row["gained"]), "new_mastered_facts": list(row["facts"]),
-            "active_seconds": max(0, int(active_s)), "paused_duration": session.paused_duration}
+            "active_seconds": active_s, "paused_duration": session.paused_duration, **progress}
+
+
+async def _session_progress(conn: AsyncConnection, session: SessionRow) -> dict[str, Any]:
+    """What the session did for the student: facts whose mastery rose over the session (from
+    before its first answer on the fact to after its last), the experience it earned and the
+    student's level now, and when the session's facts come back for review."""
+    facts = await conn.execute(text(
+        "WITH mine AS (SELECT e.timestamp, e.payload->>'question_id' AS question_id, "
+        "  e.payload->>'session_id' AS session_id, (e.payload->>'mastery')::numeric AS mastery, "
+        "  COALESCE((e.payload->>'experience')::int, 0) AS xp "
+        "  FROM learning_events e WHERE e.user_id = :u AND e.type = 'answer_submitted' "
+        "  AND e.payload->>'question_id' IN (SELECT DISTINCT question_id::text FROM answer_attempts "
+        "                                    WHERE session_id = :s)), "
+        "per_fact AS (SELECT question_id, "
+        "  (array_agg(mastery ORDER BY timestamp DESC) FILTER (WHERE session_id = :st))[1] AS after, "
+        "  (array_agg(mastery ORDER BY timestamp DESC) FILTER (WHERE session_id <> :st "
+        "     AND timestamp < (SELECT min(timestamp) FROM mine WHERE session_id = :st)))[1] AS before, "
+        "  sum(xp) FILTER (WHERE session_id = :st) AS xp "
+        "  FROM mine GROUP BY question_id) "
+        "SELECT count(*) FILTER (WHERE after > COALESCE(before, 0)) AS improved, "
+        "COALESCE(sum(xp), 0) AS xp FROM per_fact"),
+        {"u": session.user_id, "s": session.id, "st": str(session.id)})
+    improved, xp = facts.one()
+    level = (await conn.execute(text(
+        "SELECT COALESCE(experience_points, 0), COALESCE(current_level, 1) FROM user_statistics "
+        "WHERE user_id = :u"), {"u": session.user_id})).first() or (0, 1)
+    reviews = await conn.execute(text(
+        "SELECT qp.next_review_date, count(*) FROM question_progress qp "
+        "WHERE qp.user_id = :u AND qp.next_review_date IS NOT NULL AND qp.question_id IN "
+        "(SELECT question_id FROM answer_attempts WHERE session_id = :s) "
+        "GROUP BY qp.next_review_date ORDER BY qp.next_review_date"),
+        {"u": session.user_id, "s": session.id})
+    return {"facts_improved": improved, "experience_gained": int(xp),
+            "experience_points": level[0], "level": level[1],
+            "next_level_at": (level[1]) * XP_PER_LEVEL,
+            "next_reviews": [{"date": day.isoformat(), "facts": n} for day, n in reviews.all()]}
+
+
+async def student_today(db: Database, user_id: uuid.UUID, today: dt.date) -> dict[str, Any]:
+    """The practice page's home: today's goal, the day streak, level and experience, and how
+    many facts are due for review, in all and per track."""
+    async with db.engine.connect() as conn:
+        stats = (await conn.execute(text(
+            "SELECT COALESCE(current_streak, 0), COALESCE(longest_streak, 0), last_practice_date, "
+            "COALESCE(experience_points, 0), COALESCE(current_level, 1) "
+            "FROM user_statistics WHERE user_id = :u"), {"u": user_id})).first()
+        due = await conn.execute(text(
+            "SELECT tf.track_id, count(DISTINCT qp.question_id) FROM question_progress qp "
+            "JOIN track_facts tf ON tf.question_id = qp.question_id "
+            "WHERE qp.user_id = :u AND qp.next_review_date <= :today GROUP BY tf.track_id"),
+            {"u": user_id, "today": today})
+        due_by_track = {str(t): n for t, n in due.all()}
+        total_due = await conn.scalar(text(
+            "SELECT count(*) FROM question_progress WHERE user_id = :u AND next_review_date <= :today"),
+            {"u": user_id, "today": today})
+    streak, longest, last_day, xp, level = stats or (0, 0, None, 0, 1)
+    # The streak is alive while the student practised today or yesterday.
+    alive = last_day is not None and (today - last_day).days <= 1
+    return {"date": today.isoformat(), "daily_goal": await daily_goal(db, user_id, today),
+            "streak": {"current": streak if alive else 0, "longest": longest,
+                       "practised_today": last_day == today},
+            "experience_points": xp, "level": level, "next_level_at": level * XP_PER_LEVEL,
+            "due_reviews": total_due, "due_by_track": due_by_track}
 
 
 async def finish_session(db: Database, cache: LearningCache, user_id: uuid.UUID,
-                         session_id: uuid.UUID, now: dt.datetime) -> dict:
+                         session_id: uuid.UUID, now: dt.datetime) -> dict[str, Any]:
     session = await _session(db, session_id, user_id)
     if session.status == "completed":
         return await _summarise(db, session, now)
@@ -312,32 +361,25 @@ async def _apply_placement(db: Database, cache: LearningCache, session: SessionR
     """Sections whose sampled facts were all answered right and fluently are completed."""
     async with db.engine.connect() as conn:
         answered = await _answered(conn, session.id)
-    first_try = {}
-    for question_id, correct, ms in answered:
-        first_try.setdefault(str(question_id), (correct, ms))
-    by_section: dict[str, list[bool]] = {}
-    for item in session.config["placement"]:
-        result = first_try.get(item["question_id"])
-        passed = result is not None and result[0] and result[1] <= PLACEMENT_FLUENT_MS
-        by_section.setdefault(item["section_id"], []).append(passed)
-    passed_sections = [s for s, results in by_section.items() if all(results)]
+    passed = passed_sections(session.config["placement"],
+                             ((str(q), correct, ms) for q, correct, ms in answered))
     await complete_sections_by_placement(db, session.user_id, _track_of(session),
-                                         [uuid.UUID(s) for s in passed_sections], now)
+                                         [uuid.UUID(s) for s in passed], now)
     await cache.invalidate_students([session.user_id])
-    return passed_sections
+    return passed
 
 
-async def daily_goal(db: Database, user_id: uuid.UUID, today: dt.date) -> dict:
-    """Minutes practised today (time spent answering, from the record) against the goal."""
+async def daily_goal(db: Database, user_id: uuid.UUID, today: dt.date) -> dict[str, Any]:
+    """Minutes practised today (learning.practice.practice_ms over today's answers, live games
+    included) against the goal."""
     start = dt.datetime.combine(today, dt.time())
     async with db.engine.connect() as conn:
-        row = (await conn.execute(text(
-            "SELECT u.daily_goal_minutes, (SELECT COALESCE(sum(a.response_time), 0) "
-            "FROM answer_attempts a WHERE a.user_id = u.id AND a.timestamp >= :start "
-            "AND a.timestamp < :end) AS ms FROM users u WHERE u.id = :u"),
-            {"u": user_id, "start": start, "end": start + dt.timedelta(days=1)})).first()
-    goal, ms = (row[0] or 0, int(row[1])) if row else (0, 0)
-    minutes = ms / 60000
-    return {"date": today.isoformat(), "goal_minutes": goal, "practised_minutes": round(minutes, 1),
-            "met": goal > 0 and minutes >= goal,
-            "remaining_minutes": round(max(0.0, goal - minutes), 1)}
+        goal = await conn.scalar(text("SELECT daily_goal_minutes FROM users WHERE id = :u"),
+                                 {"u": user_id})
+        answers = (await conn.execute(text(
+            "SELECT session_id, timestamp, response_time FROM answer_attempts "
+            "WHERE user_id = :u AND timestamp >= :start AND timestamp < :end"),
+            {"u": user_id, "start": start, "end": start + dt.timedelta(days=1)})).all()
+    rows = [(session, at, ms) for session, at, ms in answers]
+    return DailyGoal(today, goal if goal is not None else DEFAULT_DAILY_GOAL_MINUTES,
+                     practice_ms(rows), sum(ms for _, _, ms in rows)).as_json()

@@ -10,6 +10,7 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -35,11 +36,14 @@ class Unlocked:
     track_id: uuid.UUID
 
 
-async def tracks_of_questions(conn: AsyncConnection, question_ids: Iterable[uuid.UUID]) -> dict:
+async def tracks_of_questions(conn: AsyncConnection,
+                              question_ids: Iterable[uuid.UUID]) -> set[tuple[uuid.UUID, uuid.UUID]]:
+    """(question_id, track_id) of every track holding one of these facts (a fact may be in
+    more than one: mixed review holds the other tracks' rows)."""
     rows = await conn.execute(text(
-        "SELECT id, track_id FROM questions WHERE id = ANY(CAST(:ids AS uuid[])) "
-        "AND track_id IS NOT NULL"), {"ids": list(set(question_ids))})
-    return dict(rows.all())
+        "SELECT DISTINCT question_id, track_id FROM track_facts "
+        "WHERE question_id = ANY(CAST(:ids AS uuid[]))"), {"ids": list(set(question_ids))})
+    return {(q, t) for q, t in rows.all()}
 
 
 async def refresh_in(conn: AsyncConnection, answers: list[tuple[uuid.UUID, uuid.UUID]],
@@ -56,8 +60,29 @@ async def refresh_in(conn: AsyncConnection, answers: list[tuple[uuid.UUID, uuid.
             "user_ids": [u for u, _ in answers], "question_ids": [q for _, q in answers], "now": now})
     await conn.execute(text(_TRACK_PROGRESS), {
         "user_ids": users, "track_ids": [t for _, t in ordered], "now": now})
-    unlocked = await conn.execute(text(_UNLOCK_TRACKS), {"user_ids": users})
-    return [Unlocked(u, t) for u, t in unlocked.all()]
+    return await unlock_in(conn, users, now)
+
+
+async def track_progress_in(conn: AsyncConnection, pairs: Iterable[Unlocked], now: dt.datetime) -> None:
+    """Recompute user_track_progress of these (user, track) pairs from their section rows."""
+    ordered = sorted({(p.user_id, p.track_id) for p in pairs})
+    if ordered:
+        await conn.execute(text(_TRACK_PROGRESS), {
+            "user_ids": [u for u, _ in ordered], "track_ids": [t for _, t in ordered], "now": now})
+
+
+async def unlock_in(conn: AsyncConnection, users: list[uuid.UUID], now: dt.datetime) -> list[Unlocked]:
+    """Unlock what the students' completed tracks open. A track unlocked just now may already
+    have every section completed (a placement quiz taken while it was locked): it completes
+    now, which can unlock the next ones, so this runs until nothing more opens (at most once
+    per track)."""
+    opened: list[Unlocked] = []
+    while True:
+        rows = (await conn.execute(text(_UNLOCK_TRACKS), {"user_ids": users})).all()
+        if not rows:
+            return opened
+        opened += [Unlocked(u, t) for u, t in rows]
+        await track_progress_in(conn, (Unlocked(u, t) for u, t in rows), now)
 
 
 async def refresh_after_answers(db: Database, answers: Iterable[tuple[uuid.UUID, uuid.UUID]],
@@ -67,9 +92,12 @@ async def refresh_after_answers(db: Database, answers: Iterable[tuple[uuid.UUID,
     if not answers:
         return []
     async with db.engine.begin() as conn:
-        track_of = await tracks_of_questions(conn, (q for _, q in answers))
-        in_tracks = [(u, q) for u, q in answers if q in track_of]
-        return await refresh_in(conn, in_tracks, {(u, track_of[q]) for u, q in in_tracks}, now)
+        tracks_of: dict[uuid.UUID, list[uuid.UUID]] = {}
+        for question, track in await tracks_of_questions(conn, (q for _, q in answers)):
+            tracks_of.setdefault(question, []).append(track)
+        in_tracks = [(u, q) for u, q in answers if q in tracks_of]
+        return await refresh_in(conn, in_tracks,
+                                {(u, t) for u, q in in_tracks for t in tracks_of[q]}, now)
 
 
 async def complete_sections_by_placement(db: Database, user_id: uuid.UUID, track_id: uuid.UUID,
@@ -92,7 +120,7 @@ async def complete_sections_by_placement(db: Database, user_id: uuid.UUID, track
 # --- reads --------------------------------------------------------------------------------
 
 
-async def track_overview(db: Database, user_id: uuid.UUID) -> list[dict]:
+async def track_overview(db: Database, user_id: uuid.UUID) -> list[dict[str, Any]]:
     """Every track with this student's standing: unlocked, completed, mastered, time spent."""
     async with db.engine.connect() as conn:
         rows = await conn.execute(text(
@@ -119,12 +147,12 @@ def _grade_rank(grade: str | None) -> int:
     return int(grade) if grade.isdigit() else 99
 
 
-def in_learning_order(tracks: list[dict]) -> list[dict]:
+def in_learning_order(tracks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Prerequisites before the tracks that need them; otherwise by grade, then name."""
     remaining = sorted(tracks, key=lambda t: (_grade_rank(t["grade_level"]), t["name"]))
     known = {t["id"] for t in tracks}
-    placed: list[dict] = []
-    done: set = set()
+    placed: list[dict[str, Any]] = []
+    done: set[Any] = set()
     while remaining:
         ready = next((t for t in remaining
                       if all(p in done or p not in known for p in t["prerequisite_track_ids"] or [])),
@@ -145,7 +173,7 @@ async def is_track_unlocked(conn: AsyncConnection, user_id: uuid.UUID, track_id:
     return None if row is None else bool(row[0])
 
 
-async def track_progress(db: Database, user_id: uuid.UUID, track_id: uuid.UUID) -> dict | None:
+async def track_progress(db: Database, user_id: uuid.UUID, track_id: uuid.UUID) -> dict[str, Any] | None:
     """One track's progress for one student, section by section."""
     async with db.engine.connect() as conn:
         unlocked = await is_track_unlocked(conn, user_id, track_id)
@@ -169,3 +197,12 @@ async def track_progress(db: Database, user_id: uuid.UUID, track_id: uuid.UUID) 
             "ORDER BY s.sequence_number"), {"u": user_id, "t": track_id})
         return {**dict(track), "is_unlocked": unlocked,
                 "sections": [dict(s) for s in sections.mappings()]}
+
+
+async def user_statistics(db: Database, user_id: uuid.UUID) -> dict[str, object]:
+    """GET /api/users/{id}/stats: the student's user_statistics row as stored, or null."""
+    async with db.engine.connect() as conn:
+        row = (await conn.execute(text("SELECT * FROM user_statistics WHERE user_id = :u"),
+                                  {"u": user_id})).mappings().first()
+    return {"user_id": str(user_id), "statistics": dict(row) if row else None}
+

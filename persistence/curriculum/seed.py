@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import text
 
-from persistence.curriculum.catalog import (
+from learning.catalog import (
     CATEGORY,
     TRACKS,
     TrackSpec,
+    home_slug,
     question_id,
     section_id,
     sectioned_facts,
@@ -64,16 +66,21 @@ UPSERT_QUESTIONS = _upsert("questions", _QUESTION_COLUMNS, (
 class SeedReport:
     inserted: dict[str, int]
     updated: dict[str, int]
+    merged: int = 0  # free fact rows merged into the tracks' rows
 
     @property
     def changed(self) -> int:
-        return sum(self.inserted.values()) + sum(self.updated.values())
+        return sum(self.inserted.values()) + sum(self.updated.values()) + self.merged
 
 
-def _rows(track: TrackSpec) -> tuple[dict, list[dict], list[dict]]:
+def _rows(track: TrackSpec) -> tuple[dict[str, Any], list[dict[str, Any]], list[dict[str, Any]]]:
+    """The track's row, its sections, and the question rows that are this track's own: a fact
+    another track owns (mixed review's, home_slug) is referenced by its sections, not copied."""
     placed = sectioned_facts(track)
     questions = []
     for p in placed:
+        if home_slug(p.fact) != track.slug:
+            continue
         teaching = p.fact.teaching()
         questions.append({
             "id": str(question_id(track.slug, p.fact)), "operand1": p.fact.operand1,
@@ -88,13 +95,14 @@ def _rows(track: TrackSpec) -> tuple[dict, list[dict], list[dict]]:
         sections.append({
             "id": str(section_id(track.slug, index)), "track_id": str(track.id), "name": spec.name,
             "sequence_number": index,
-            "question_ids": [q["id"] for q, p in zip(questions, placed, strict=True) if p.section == index],
+            "question_ids": [str(question_id(home_slug(p.fact), p.fact))
+                             for p in placed if p.section == index],
             "mastery_required": spec.mastery_required, "minimum_accuracy": spec.minimum_accuracy})
     row = {
         "id": str(track.id), "name": track.name, "description": track.description,
         "grade_level": track.grade_level, "difficulty": track.difficulty,
         "estimated_duration": track.estimated_duration, "operations": list(track.operations),
-        "operand_ranges": track.operand_ranges, "total_questions": len(questions),
+        "operand_ranges": track.operand_ranges, "total_questions": len(placed),
         "prerequisite_track_ids": [str(track_id(slug)) for slug in track.prerequisites],
         "icon_url": track.icon, "color": track.color,
         # The seed's per-track flag: locked for a new student until the prerequisites are done.
@@ -119,4 +127,7 @@ async def seed_curriculum(db: Database) -> SeedReport:
             results = (await session.execute(text(statement), {"rows": json.dumps(rows)})).scalars().all()
             inserted[table] = sum(1 for r in results if r)
             updated[table] = sum(1 for r in results if not r)
-    return SeedReport(inserted, updated)
+        # A live game played before the first seed stored its facts as free rows: they become
+        # the tracks' rows now, with their answers and progress (migration 0009).
+        merged = await session.scalar(text("SELECT merge_duplicate_facts()"))
+    return SeedReport(inserted, updated, merged or 0)

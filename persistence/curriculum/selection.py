@@ -1,4 +1,4 @@
-"""Which fact a student should see next: due reviews, then the weakest facts, then new ones.
+"""Which fact a student should see next, by the rule of learning/fact_choice.py, in SQL.
 
 `choose_next_fact` is a pure read (no writes, no clock of its own): solo practice calls it for
 every question, and a live game can call it for a personal round.
@@ -10,59 +10,84 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from learning.fact_choice import REASONS, WEAK_BELOW
+from learning.practice import PLACEMENT_PER_SECTION, placement_positions
 from persistence.database import Database
 
-# Below this mastery a fact the student has tried is "weak": they do not yet answer it
-# accurately (the trigger's 'not_started', 'learning' and 'accuracy' levels).
-WEAK_BELOW = Decimal("0.60")
-
-TIER_DUE, TIER_WEAK, TIER_NEW, TIER_STRENGTHEN, TIER_NEW_PLACED, TIER_REFRESH = 1, 2, 3, 4, 5, 6
-REASONS = {TIER_DUE: "due_review", TIER_WEAK: "weakest", TIER_NEW: "new",
-           TIER_STRENGTHEN: "strengthen", TIER_NEW_PLACED: "new", TIER_REFRESH: "refresh"}
-
-# The candidate facts of one student, ranked by tier, then within the tier; the first is the
-# choice. "Open" sections are those this student has not completed; facts of sections they
-# completed (by practice or by a placement quiz) are new only after the open ones are done.
+# learning/fact_choice.py's rule, in SQL: the candidate facts of one student, ranked by tier
+# (its numbers are that module's TIER_*), then within the tier; the first is the choice.
+# "Open" sections are those this student has not completed; facts of sections they completed
+# (by practice or by a placement quiz) are new only after the open ones are done.
 # Written for many students at once: `pl` is one row (user_id, exclude) of the students asked
 # for, and the LATERAL runs this ranking for each; one student is the batch of one, so solo
 # practice and a live room's personal round choose by exactly the same rules. The track's facts
-# are read once (MATERIALIZED), not once per student: for 2,000 students that is most of the
-# difference between ~240 and ~180 ms (this 2-core machine, a 169-fact track).
+# (its sections' facts, track_facts, in track order) are read once (MATERIALIZED), not once per
+# student: for 2,000 students that is most of the difference between ~240 and ~180 ms (this
+# 2-core machine, a 169-fact track).
+# Fact families: `family_rows` is every row, in any track, of a family the track's facts belong
+# to (found by their fact-family tag through idx_question_tags), read once; per student,
+# `family_standing` is learning.fact_choice.family_standing over their progress on those rows.
 _CHOICES = """
-WITH track_facts AS MATERIALIZED (
+WITH candidates AS MATERIALIZED (
     SELECT q.id, q.operand1, q.operand2, q.operation, q.correct_answer, q.hint, q.explanation,
-           q.display_format, q.sequence_number
-    FROM questions q
-    WHERE q.track_id = :track_id {only_facts}
+           q.display_format, tf.position AS sequence_number,
+           (SELECT t FROM unnest(q.tags) AS t WHERE t LIKE 'fact-family:%' LIMIT 1) AS family
+    FROM track_facts tf
+    JOIN questions q ON q.id = tf.question_id
+    WHERE tf.track_id = :track_id {only_facts}
+), family_rows AS MATERIALIZED (
+    -- one scan of idx_question_tags for all the track's families at once
+    SELECT m.id, t AS family
+    FROM questions m CROSS JOIN LATERAL unnest(m.tags) AS t
+    WHERE m.tags && ARRAY(SELECT DISTINCT family FROM candidates WHERE family IS NOT NULL)
+      AND t LIKE 'fact-family:%'
 )
 SELECT pl.user_id, c.*
 FROM unnest(CAST(:user_ids AS uuid[]), CAST(:excludes AS uuid[])) AS pl(user_id, exclude)
 CROSS JOIN LATERAL (
-    WITH finished AS (
+    WITH mine AS MATERIALIZED (
+        -- The student's progress rows, read once by user (a few dozen to a few hundred).
+        SELECT p.question_id, p.total_attempts, p.correct_attempts, p.mastery, p.fluency_level,
+               p.current_streak, p.next_review_date, p.last_attempt_date
+        FROM question_progress p WHERE p.user_id = pl.user_id
+    ), finished AS (
         SELECT DISTINCT unnest(s.question_ids) AS question_id
         FROM track_sections s
         JOIN user_section_progress usp
             ON usp.section_id = s.id AND usp.user_id = pl.user_id AND usp.is_completed
         WHERE s.track_id = :track_id
+    ), family_standing AS (
+        SELECT r.family,
+               count(*) FILTER (WHERE m.fluency_level = 'mastered') AS mastered,
+               max(m.last_attempt_date) FILTER (
+                   WHERE m.total_attempts > 0 AND m.current_streak = 0) AS last_miss
+        FROM mine m JOIN family_rows r ON r.id = m.question_id
+        GROUP BY r.family
     )
     SELECT q.id, q.operand1, q.operand2, q.operation, q.correct_answer, q.hint, q.explanation,
            q.display_format, q.sequence_number,
            CASE WHEN qp.next_review_date <= :today THEN 1
                 WHEN COALESCE(qp.total_attempts, 0) > 0 AND qp.mastery < :weak_below THEN 2
-                WHEN COALESCE(qp.total_attempts, 0) = 0 AND f.question_id IS NULL THEN 3
-                WHEN qp.mastery < 1 AND f.question_id IS NULL THEN 4
-                WHEN COALESCE(qp.total_attempts, 0) = 0 THEN 5
-                ELSE 6 END AS tier
-    FROM track_facts q
-    LEFT JOIN question_progress qp ON qp.question_id = q.id AND qp.user_id = pl.user_id
+                WHEN fs.last_miss > qp.last_attempt_date
+                     OR (fs.last_miss IS NOT NULL AND qp.last_attempt_date IS NULL) THEN 3
+                WHEN COALESCE(qp.total_attempts, 0) = 0 AND fs.mastered > 0 THEN 4
+                WHEN COALESCE(qp.total_attempts, 0) = 0 AND f.question_id IS NULL THEN 5
+                WHEN qp.mastery < 1 AND f.question_id IS NULL THEN 6
+                WHEN COALESCE(qp.total_attempts, 0) = 0 THEN 7
+                ELSE 8 END AS tier
+    FROM candidates q
+    LEFT JOIN mine qp ON qp.question_id = q.id
     LEFT JOIN finished f ON f.question_id = q.id
-    WHERE (pl.exclude IS NULL OR q.id <> pl.exclude)
-      {only}
-    ORDER BY tier,
+    LEFT JOIN family_standing fs ON fs.family = q.family
+    WHERE true {only}
+    -- The excluded fact sorts last and is dropped below: filtering it here would make the
+    -- candidates depend on the student, and every hash table over them be rebuilt per student.
+    ORDER BY q.id IS NOT DISTINCT FROM pl.exclude, tier,
              -- due: the longest overdue first
              CASE WHEN qp.next_review_date <= :today THEN qp.next_review_date END,
              -- tried facts: the least mastered, the least accurate, the longest unseen
@@ -74,6 +99,7 @@ CROSS JOIN LATERAL (
              q.sequence_number
     LIMIT 1
 ) c
+WHERE c.id IS DISTINCT FROM pl.exclude
 """
 
 # What a live room can show: two-operand facts only, of one operation when it is given.
@@ -108,6 +134,10 @@ async def choose_next_facts_in(conn: AsyncConnection, track_id: uuid.UUID,
         return {}
     only = "AND qp.next_review_date <= :today" if due_only else ""
     sql = _CHOICES.format(only=only, only_facts=_LIVE_ONLY if live_only else "")
+    # For a large class the planner's cost estimate passes jit_above_cost, and compiling the
+    # statement took 0.35–1.1 s on this 2-core machine, more than running it
+    # (bench/live/next_fact.py): the choice is a short query run often, never worth a compile.
+    await conn.execute(text("SET LOCAL jit = off"))
     rows = (await conn.execute(text(sql), {
         "user_ids": [u for u, _ in students], "excludes": [e for _, e in students],
         "track_id": track_id, "today": today, "weak_below": WEAK_BELOW,
@@ -120,11 +150,13 @@ async def choose_next_facts_in(conn: AsyncConnection, track_id: uuid.UUID,
 
 async def choose_next_facts(db: Database, track_id: uuid.UUID,
                             students: list[tuple[uuid.UUID, uuid.UUID | None]], today: dt.date,
-                            **options) -> dict[uuid.UUID, NextFact]:
+                            *, due_only: bool = False, live_only: bool = False,
+                            operation: str | None = None) -> dict[uuid.UUID, NextFact]:
     """choose_next_fact for many students at once (a live room's personal round): one round
     trip however many they are."""
     async with db.engine.connect() as conn:
-        return await choose_next_facts_in(conn, track_id, students, today, **options)
+        return await choose_next_facts_in(conn, track_id, students, today, due_only=due_only,
+                                          live_only=live_only, operation=operation)
 
 
 async def choose_next_fact_in(conn: AsyncConnection, user_id: uuid.UUID, track_id: uuid.UUID,
@@ -152,11 +184,8 @@ async def choose_next_fact(db: Database, user_id: uuid.UUID, track_id: uuid.UUID
                                          due_only=due_only)
 
 
-PLACEMENT_PER_SECTION = 3
-
-
 async def placement_facts(db: Database, track_id: uuid.UUID,
-                          per_section: int = PLACEMENT_PER_SECTION) -> list[dict]:
+                          per_section: int = PLACEMENT_PER_SECTION) -> list[dict[str, Any]]:
     """A placement quiz: a few facts from each section, spread from its easy end to its hard
     end (the section's last facts are its hardest), in section order."""
     async with db.engine.connect() as conn:
@@ -168,8 +197,6 @@ async def placement_facts(db: Database, track_id: uuid.UUID,
     quiz = []
     for section in sections:
         facts = section["facts"]
-        count = min(per_section, len(facts))
-        # Evenly spaced positions ending at the last (hardest) fact of the section.
-        positions = sorted({round((len(facts) - 1) * (i + 1) / count) for i in range(count)})
-        quiz += [{"question_id": str(facts[p]), "section_id": str(section["id"])} for p in positions]
+        quiz += [{"question_id": str(facts[p]), "section_id": str(section["id"])}
+                 for p in placement_positions(len(facts), per_section)]
     return quiz

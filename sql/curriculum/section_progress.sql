@@ -9,10 +9,10 @@ WITH answered AS (
     FROM unnest(CAST(:user_ids AS uuid[]), CAST(:question_ids AS uuid[])) AS a(user_id, question_id)
 ), touched AS (
     -- Only the sections that hold an answered fact can have changed.
-    SELECT DISTINCT a.user_id, s.id AS section_id
+    -- (a fact can sit in sections of several tracks: mixed review holds others' rows).
+    SELECT DISTINCT a.user_id, tf.section_id
     FROM answered a
-    JOIN questions q ON q.id = a.question_id
-    JOIN track_sections s ON s.track_id = q.track_id AND a.question_id = ANY (s.question_ids)
+    JOIN track_facts tf ON tf.question_id = a.question_id
 ), members AS (
     SELECT t.user_id, s.id AS section_id, s.track_id, s.mastery_required, s.minimum_accuracy,
            cardinality(s.question_ids) AS size, m.question_id

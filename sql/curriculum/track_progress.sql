@@ -3,8 +3,10 @@
 -- exact and costs one row per section: mastered_questions counts the track's facts at
 -- 'mastered'; total_time_spent is the student's answer time on the track's facts in whole
 -- minutes; current_section_id is the first section the student has not completed (NULL once
--- all are); completed_date is set once, when every section is completed; started_date is the
--- time of the first batch with an answer on the track.
+-- all are); completed_date is set once, when every section is completed and the track is
+-- unlocked for the student (a placement quiz may complete every section of a locked track: the
+-- result is kept, and the track completes when it unlocks); started_date is the time of the
+-- first batch with an answer on the track.
 -- :user_ids and :track_ids are parallel arrays; :now is the batch's answer time.
 WITH pairs AS (
     SELECT DISTINCT p.user_id, p.track_id
@@ -26,7 +28,11 @@ WITH pairs AS (
                WHERE t.id = p.track_id AND NOT EXISTS (
                    SELECT 1 FROM user_track_progress d
                    WHERE d.user_id = p.user_id AND d.track_id = pre.id
-                     AND d.completed_date IS NOT NULL)) AS unlocked
+                     AND d.completed_date IS NOT NULL))
+           -- unlocked before (a teacher's unlock stays whatever the prerequisites say)
+           OR EXISTS (SELECT 1 FROM user_track_progress x
+                      WHERE x.user_id = p.user_id AND x.track_id = p.track_id
+                        AND x.is_unlocked) AS unlocked
     FROM pairs p
 )
 INSERT INTO user_track_progress AS utp
@@ -34,7 +40,7 @@ INSERT INTO user_track_progress AS utp
      total_time_spent, is_unlocked)
 SELECT s.user_id, s.track_id,
        CASE WHEN s.time_ms > 0 OR s.mastered > 0 THEN CAST(:now AS timestamp) END,
-       CASE WHEN s.all_done THEN CAST(:now AS timestamp) END,
+       CASE WHEN s.all_done AND u.unlocked THEN CAST(:now AS timestamp) END,
        s.current_section_id, s.mastered, floor(s.time_ms / 60000)::int, u.unlocked
 FROM sections s
 JOIN unlocked u USING (user_id, track_id)

@@ -1,4 +1,4 @@
--- The Math Learning Engine schema from the seed (shared/seeds), in valid PostgreSQL.
+-- The Math Learning Engine schema from the seed (docs/seed/schema.sql), in valid PostgreSQL.
 -- Tables are created in dependency order; the seed's inline INDEX clauses are CREATE INDEX
 -- statements after each table. Every deviation from the seed is listed in docs/schema.md.
 -- All TIMESTAMP columns hold UTC (the server sets timezone=UTC on every connection).

@@ -5,8 +5,8 @@ import uuid
 
 import asyncpg
 
+from learning.flow_rules import OperationTotals
 from persistence import flow_json
-from persistence.flow_rules import OperationTotals
 
 
 def same_value(text: str, expected) -> None:

@@ -14,8 +14,8 @@ import asyncpg
 import pytest
 from sqlalchemy import text
 
+from learning.flow_rules import mastery_for
 from persistence.answer_flow import AttemptIn, AttemptOutcome, AttemptRejected
-from persistence.flow_rules import mastery_for
 from persistence.group_commit import GroupCommitWriter
 from tests.support import factories
 

@@ -8,23 +8,18 @@ from decimal import Decimal
 
 from sqlalchemy import text
 
-from persistence import rooms_repo
-from rooms.keys import daily_board_key, room_board_key, weekly_board_key
+from persistence.room_store import PostgresRoomStore
+from rooms.keys import room_board_key
 from rooms.leaderboard import (
-    DAILY_TTL_S,
     JOIN_ORDER_MAX,
     RANKS_ONE_BY_ONE_MAX,
-    WEEKLY_TTL_S,
     CommittedPoints,
     Leaderboards,
     board_member,
     composite,
     player_of_member,
-    rebuild_room_board,
 )
 from tests.support import factories
-
-TODAY = dt.date(2026, 11, 24)
 
 
 def test_composite_orders_score_then_time():
@@ -46,15 +41,15 @@ def test_members_sort_earlier_joins_last_in_byte_order():
 
 async def test_ties_past_1023_players_rank_by_join_order(redis, redis_prefix):
     boards = Leaderboards(redis, redis_prefix)
-    room, today = uuid.uuid4(), TODAY
+    room = uuid.uuid4()
     seats = [(uuid.uuid4(), order) for order in (1, 1023, 1024, 2000, 4999, 5000)]
     for pid, order in reversed(seats):  # insertion order must not matter
         await boards.add_player(room, pid, order)
     # Everybody the same score and time; one player faster; one with more points.
-    await boards.record([CommittedPoints(room, pid, order, uuid.uuid4(), 700, 2000)
-                         for pid, order in seats], today)
-    await boards.record([CommittedPoints(room, seats[4][0], 4999, uuid.uuid4(), 0, -1)], today)
-    await boards.record([CommittedPoints(room, seats[5][0], 5000, uuid.uuid4(), 1, 0)], today)
+    await boards.record([CommittedPoints(room, pid, order, 700, 2000)
+                         for pid, order in seats])
+    await boards.record([CommittedPoints(room, seats[4][0], 4999, 0, -1)])
+    await boards.record([CommittedPoints(room, seats[5][0], 5000, 1, 0)])
     top, ranks = await boards.top_and_ranks(room, seats)
     expected = [seats[5][0], seats[4][0], seats[0][0], seats[1][0], seats[2][0], seats[3][0]]
     assert [e.player_id for e in top] == expected
@@ -69,30 +64,27 @@ async def test_ranking_ties_and_own_ranks(redis, redis_prefix):
     seats = [(a, 1), (b, 2), (c, 3)]
     for pid, order in seats:
         await boards.add_player(room, pid, order)
-    users = {a: uuid.uuid4(), b: uuid.uuid4(), c: uuid.uuid4()}
-    await boards.record([CommittedPoints(room, a, 1, users[a], 900, 3000),
-                         CommittedPoints(room, b, 2, users[b], 900, 2000),  # same score, faster
-                         CommittedPoints(room, c, 3, users[c], 0, 1000)], TODAY)
+    await boards.record([CommittedPoints(room, a, 1, 900, 3000),
+                         CommittedPoints(room, b, 2, 900, 2000),  # same score, faster
+                         CommittedPoints(room, c, 3, 0, 1000)])
     top, ranks = await boards.top_and_ranks(room, seats)
     assert [(e.player_id, e.score) for e in top] == [(b, 900), (a, 900), (c, 0)]
     assert ranks == {b: 1, a: 2, c: 3}
-    await boards.record([CommittedPoints(room, c, 3, users[c], 900, 1000)], TODAY)
+    await boards.record([CommittedPoints(room, c, 3, 900, 1000)])
     top, _ = await boards.top_and_ranks(room, [])
     # c and b: 900 in 2000 ms each, b joined first; a took 3000 ms
     assert [e.player_id for e in top] == [b, c, a]
-    assert sorted(await boards.daily_top(TODAY)) == sorted((str(u), 900) for u in users.values())
-    assert 0 < await redis.ttl(daily_board_key(redis_prefix, TODAY)) <= DAILY_TTL_S
-    assert 0 < await redis.ttl(weekly_board_key(redis_prefix, TODAY)) <= WEEKLY_TTL_S
 
 
 async def test_rebuild_from_postgresql_equals_the_live_board(db, redis, redis_prefix):
-    boards = Leaderboards(redis, redis_prefix)
+    boards, store = Leaderboards(redis, redis_prefix), PostgresRoomStore(db)
     teacher, _ = await factories.make_teacher_with_token(db)
-    room = await rooms_repo.room_by_id(db, (await factories.make_room(db, teacher))["room_id"])
-    [qid] = await rooms_repo.find_or_create_facts(db, [(3, 4, "×", Decimal(12))])
-    players = [await rooms_repo.create_player(db, room, f"p{i}", i, None) for i in (1, 2, 3)]
+    room = await store.room_by_id((await factories.make_room(db, teacher))["room_id"])
+    assert room is not None
+    [qid] = await store.find_or_create_facts([(3, 4, "×", Decimal(12))])
+    players = [await store.create_player(room, f"p{i}", i, None, epoch=0) for i in (1, 2, 3)]
     kicked = players[2]
-    await rooms_repo.kick_player(db, kicked.player_id)
+    await store.kick_player(room.room_id, kicked.player_id, dt.datetime(2026, 11, 24, 9), epoch=0)
     committed = []
     for index, (player, points, rt) in enumerate([(players[0], 800, 4000), (players[1], 800, 3000),
                                                   (players[0], 1000, 10), (kicked, 1000, 5)]):
@@ -105,14 +97,16 @@ async def test_rebuild_from_postgresql_equals_the_live_board(db, redis, redis_pr
                 {"q": qid, "u": player.user_id, "s": player.session_id, "rt": rt,
                  "a": uuid.uuid4(), "i": index, "p": points})
         committed.append(CommittedPoints(room.room_id, player.player_id, player.join_order,
-                                         player.user_id, points, rt))
+                                         points, rt))
     for p in players[:2]:
         await boards.add_player(room.room_id, p.player_id, p.join_order)
-    await boards.record(committed[:3], TODAY)
+    await boards.record(committed[:3])
     seats = [(p.player_id, p.join_order) for p in players[:2]]
     live = await boards.top_and_ranks(room.room_id, seats)
     await redis.delete(room_board_key(redis_prefix, room.room_id))  # Redis lost it
-    assert await rebuild_room_board(db, boards, room.room_id) == 2
+    rows = await store.board_rows(room.room_id)
+    assert len(rows) == 2
+    await boards.rebuild(room.room_id, rows)
     rebuilt = await boards.top_and_ranks(room.room_id, seats)
     assert rebuilt == live
     assert [e.score for e in rebuilt[0]] == [1800, 800]
@@ -126,8 +120,12 @@ async def test_a_rank_alone_reads_no_top(redis, redis_prefix):
     seats = [(uuid.uuid4(), order) for order in range(1, 6)]
     for pid, order in seats:
         await boards.add_player(room, pid, order)
+    await boards.record([CommittedPoints(room, pid, order, 1000 - order, 0)
+                         for pid, order in seats[:4]])
     top, ranks = await boards.top_and_ranks(room, [seats[3]], n=0)
     assert (top, ranks) == ([], {seats[3][0]: 4})
+    # No points: after the four who scored, whatever the join order.
+    assert (await boards.top_and_ranks(room, [seats[4]], n=0))[1] == {seats[4][0]: 5}
     top, ranks = await boards.top_and_ranks(room, [], n=2)
     assert [e.player_id for e in top] == [seats[0][0], seats[1][0]] and ranks == {}
 
@@ -140,8 +138,8 @@ async def test_everyones_ranks_read_off_the_whole_board_agree_with_zrevrank(redi
     seats = [(uuid.uuid4(), order) for order in range(1, 41)]
     for pid, order in seats:
         await boards.add_player(room, pid, order)
-    await boards.record([CommittedPoints(room, pid, order, uuid.uuid4(), (order % 4) * 300, order % 3)
-                         for pid, order in seats], TODAY)
+    await boards.record([CommittedPoints(room, pid, order, (order % 4) * 300, order % 3)
+                         for pid, order in seats])
     absent = (uuid.uuid4(), 99)  # kicked, or never on the board
     asked = [*seats, absent]
     assert len(asked) > RANKS_ONE_BY_ONE_MAX

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import uuid
 
 import pytest
@@ -25,14 +26,19 @@ NOW = dt.datetime(2026, 11, 24, 12, 0, 0)
 ARCHIVE_COLUMNS = "answer_attempts_archive"
 
 
+_QUESTION_INDEXES = itertools.count()
+
+
 async def _attempt(db, *, user_id, session_id, question_id, at: dt.datetime) -> uuid.UUID:
+    # A live answer: each its own question of the game (one scored answer per question).
     async with db.sessions() as session, session.begin():
         return await session.scalar(text(
             "INSERT INTO answer_attempts (question_id, user_id, session_id, user_answer, "
             "is_correct, correct_answer, response_time, timestamp, input_method, raw_input, "
             "attempt_number, attempt_id, question_index, points) VALUES (:q, :u, :s, 6, true, "
-            "6, 1234, :at, 'keyboard', '6', 1, :aid, 3, 850) RETURNING id"),
-            {"q": question_id, "u": user_id, "s": session_id, "at": at, "aid": uuid.uuid4()})
+            "6, 1234, :at, 'keyboard', '6', 1, :aid, :i, 850) RETURNING id"),
+            {"q": question_id, "u": user_id, "s": session_id, "at": at, "aid": uuid.uuid4(),
+             "i": next(_QUESTION_INDEXES)})
 
 
 async def _event(db, *, user_id, kind: str, at: dt.datetime) -> None:

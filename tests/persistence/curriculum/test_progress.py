@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy import text
 
-from persistence.curriculum.catalog import track_id
+from learning.catalog import track_id
 from persistence.curriculum.progress import (
     complete_sections_by_placement,
     refresh_after_answers,
@@ -124,3 +124,41 @@ async def test_tracks_are_listed_prerequisites_first(clean_db):
     assert names == ["Addition within 10", "Subtraction within 10", "Addition within 20",
                      "Subtraction within 20", "Multiplication to 12 × 12", "Division to 12 × 12",
                      "Mixed review"]
+
+
+async def test_a_placement_on_a_locked_track_neither_completes_it_nor_unlocks_what_needs_it(clean_db):
+    await seed_curriculum(clean_db)
+    user = await make_user(clean_db)
+    mult, div = track_id("multiplication-12"), track_id("division-12")
+    async with clean_db.engine.connect() as conn:
+        sections = list((await conn.execute(text(
+            "SELECT id FROM track_sections WHERE track_id = :t ORDER BY sequence_number"),
+            {"t": mult})).scalars())
+    unlocked = await complete_sections_by_placement(clean_db, user, mult, sections, NOW)
+    assert unlocked == []
+    progress = await track_progress(clean_db, user, mult)
+    # The placement result is kept, section by section, but the track is still locked.
+    assert all(s["is_completed"] and s["source"] == "placement" for s in progress["sections"])
+    assert progress["is_unlocked"] is False and progress["completed_date"] is None
+    overview = {t["id"]: t for t in await track_overview(clean_db, user)}
+    assert not overview[div]["is_unlocked"]
+
+
+async def test_a_locked_track_placed_out_of_completes_when_it_unlocks(clean_db):
+    await seed_curriculum(clean_db)
+    user = await make_user(clean_db)
+    mult, div = track_id("multiplication-12"), track_id("division-12")
+    async with clean_db.engine.connect() as conn:
+        sections = list((await conn.execute(text(
+            "SELECT id FROM track_sections WHERE track_id = :t ORDER BY sequence_number"),
+            {"t": mult})).scalars())
+    await complete_sections_by_placement(clean_db, user, mult, sections, NOW)
+    unlocked = []
+    for track in (ADD10, ADD20):  # multiplication needs addition within 20, which needs within 10
+        for section in await section_question_ids(clean_db, track):
+            unlocked += await _master(clean_db, user, section)
+    # Addition within 20 opens multiplication, whose placement result then completes it,
+    # which opens division: one refresh, to the end of the chain.
+    assert {mult, div} <= {u.track_id for u in unlocked}
+    progress = await track_progress(clean_db, user, mult)
+    assert progress["is_unlocked"] and progress["completed_date"] == NOW

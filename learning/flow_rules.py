@@ -3,17 +3,17 @@
 The group-commit writer loads the current rows of a batch into these states, applies the
 batch's attempts one by one with `apply_attempt`, and writes the final states back; so a
 batch ends exactly where applying its attempts one at a time would have. Nothing here does
-I/O, which is what lets tests/persistence/test_flow_rules.py pin each rule down.
+I/O, which is what lets tests/learning/test_flow_rules.py pin each rule down.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
-
-from persistence.answer_flow import AttemptIn
+from typing import Any, Protocol
 
 FLUENCY_LEVELS = ("not_started", "learning", "accuracy", "fluency_6s", "fluency_3s_2s", "mastered")
 MASTERED = "mastered"
@@ -31,6 +31,23 @@ _MASTERY_LEVELS = (  # (mastery, fluency_level), the seed's trigger, highest fir
     (Decimal("0.60"), "fluency_6s"), (Decimal("0.40"), "accuracy"),
     (Decimal("0.20"), "learning"), (Decimal("0.10"), "not_started"),
 )
+
+
+class Attempt(Protocol):
+    """What the rules read of one attempt (persistence's AttemptIn has these and more)."""
+
+    @property
+    def question_id(self) -> uuid.UUID: ...
+    @property
+    def user_answer(self) -> Decimal: ...
+    @property
+    def correct_answer(self) -> Decimal: ...
+    @property
+    def response_time_ms(self) -> int: ...
+    @property
+    def hints_used(self) -> int: ...
+    @property
+    def answered_at(self) -> dt.datetime: ...
 
 
 # ---- small exact arithmetic -------------------------------------------------------------
@@ -180,7 +197,7 @@ class FactState:
     fluency_level: str = "not_started"
     current_streak: int = 0
     best_streak: int = 0
-    recent_attempts: list = field(default_factory=list)
+    recent_attempts: list[dict[str, Any]] = field(default_factory=list)
     next_review_date: dt.date | None = None
     review_interval: int | None = None
     ease_factor: Decimal = DEFAULT_EASE
@@ -196,7 +213,7 @@ class OperationTotals:
     correct: int = 0
     total_response_time: int = 0
 
-    def as_json(self) -> dict:
+    def as_json(self) -> dict[str, Any]:
         accuracy = percentage(self.correct, self.attempts)
         return {"attempts": self.attempts, "correct": self.correct,
                 "total_response_time": self.total_response_time,
@@ -260,7 +277,8 @@ class SessionState:
 
 # ---- achievements ------------------------------------------------------------------------
 
-ACHIEVEMENTS = (  # (name, condition on the user's state after an attempt), in check order
+# (name, condition on the user's state after an attempt), in check order
+ACHIEVEMENTS: tuple[tuple[str, Callable[[UserState], bool]], ...] = (
     ("first_answer", lambda u: u.total_questions_answered >= 1),
     ("answers_100", lambda u: u.total_questions_answered >= 100),
     ("answers_1000", lambda u: u.total_questions_answered >= 1000),
@@ -300,7 +318,7 @@ def _week_start(day: dt.date) -> dt.date:
     return day - dt.timedelta(days=day.weekday())
 
 
-def _apply_to_fact(fact: FactState, a: AttemptIn, is_correct: bool) -> None:
+def _apply_to_fact(fact: FactState, a: Attempt, is_correct: bool) -> None:
     rt = a.response_time_ms
     grade = sm2_grade(is_correct, rt, a.hints_used)
     interval, ease = sm2_step(grade, fact.current_streak, fact.review_interval, fact.ease_factor)
@@ -330,7 +348,7 @@ def _apply_to_fact(fact: FactState, a: AttemptIn, is_correct: bool) -> None:
         fact.total_attempts, fact.correct_attempts, fact.average_response_time)
 
 
-def _apply_to_user(user: UserState, a: AttemptIn, is_correct: bool, operation: str) -> None:
+def _apply_to_user(user: UserState, a: Attempt, is_correct: bool, operation: str) -> None:
     rt = a.response_time_ms
     user.total_questions_answered += 1
     user.total_correct_answers += is_correct
@@ -361,12 +379,13 @@ def _apply_to_user(user: UserState, a: AttemptIn, is_correct: bool, operation: s
     # An attempt dated before last_practice_date counts in the totals and its own day only.
 
 
-def apply_attempt(a: AttemptIn, *, operation: str, fact: FactState, user: UserState,
+def apply_attempt(a: Attempt, *, operation: str, fact: FactState, user: UserState,
                   day: DayState, session: SessionState) -> Applied:
     """Applies one attempt to the states of its fact, user, day and session, in place."""
     is_correct = a.user_answer == a.correct_answer
     first_ever = fact.total_attempts == 0
-    first_today = first_ever or fact.last_attempt_date.date() != a.answered_at.date()
+    last = fact.last_attempt_date
+    first_today = first_ever or last is None or last.date() != a.answered_at.date()
     level_before, mastery_before = fact.fluency_level, fact.mastery
     first_in_session = session.questions_answered == 0
 

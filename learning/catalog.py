@@ -6,11 +6,13 @@ slugs, so `mathrally seed` can run any number of times and always address the sa
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
-from persistence.curriculum import strategies
+from learning import strategies
 
 NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://mathrally.org/curriculum")
 
@@ -92,14 +94,14 @@ class TrackSpec:
     difficulty: str
     estimated_duration: int  # hours
     operations: tuple[str, ...]
-    operand_ranges: dict
+    operand_ranges: dict[str, Any]
     color: str
     icon: str
     prerequisites: tuple[str, ...]
     facts: Callable[[], Iterable[Fact]]
     sections: tuple[SectionSpec, ...]
     display_format: str = "horizontal"
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @property
     def id(self) -> uuid.UUID:
@@ -115,6 +117,7 @@ def section_id(slug: str, sequence: int) -> uuid.UUID:
 
 
 def question_id(slug: str, fact: Fact) -> uuid.UUID:
+    """The row of `fact` in the track `slug` whose own row it is (its home_slug)."""
     return uuid.uuid5(NAMESPACE, f"fact:{slug}:{fact.operand1}{fact.operation}{fact.operand2}")
 
 
@@ -280,6 +283,21 @@ def sectioned_facts(track: TrackSpec) -> list[PlacedFact]:
             sequence += 1
             placed.append(PlacedFact(fact, index + 1, sequence))
     return placed
+
+
+def home_slug(fact: Fact) -> str:
+    """The track whose row a fact is: the first one-operation track that holds it. One fact is
+    one question row, so a track of several operations (mixed review) holds the rows of the
+    one-operation tracks, and its progress and theirs are the same progress."""
+    for track in TRACKS:
+        if len(track.operations) == 1 and fact in _fact_set(track.slug):
+            return track.slug
+    raise KeyError(f"no one-operation track holds {fact.label}")
+
+
+@functools.cache
+def _fact_set(slug: str) -> frozenset[Fact]:
+    return frozenset(track_by_slug(slug).facts())
 
 
 def unlock_criteria(track: TrackSpec) -> str:
