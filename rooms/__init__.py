@@ -1,1 +1,1 @@
-"""The live game: phases, scoring, timing, leaderboards, question choice. No sockets, no SQL."""
+"""The live game: phases, scoring, timing, leaderboards. No sockets, no SQL."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import time
 from collections.abc import Callable
 from typing import Protocol
@@ -14,6 +15,11 @@ class Clock(Protocol):
 
     def epoch_ms(self) -> int:
         """Server epoch milliseconds: what `*_at` fields on the wire carry."""
+
+
+def naive_utc(epoch_ms: int) -> dt.datetime:
+    """`epoch_ms` as the naive UTC datetime the database keeps."""
+    return dt.datetime.fromtimestamp(epoch_ms / 1000, dt.UTC).replace(tzinfo=None)
 
 
 class Cancellable(Protocol):

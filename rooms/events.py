@@ -47,8 +47,16 @@ class PlayerKicked:
 
 
 @dataclass(frozen=True)
+class TeamChanged:
+    """The teacher moved a player to another team (in the lobby)."""
+
+    player_id: uuid.UUID
+
+
+@dataclass(frozen=True)
 class GameOver:
     pass
 
 
-RoomEvent = LobbyChanged | QuestionOpened | AnswerProgress | QuestionClosed | PlayerKicked | GameOver
+RoomEvent = (LobbyChanged | QuestionOpened | AnswerProgress | LeaderboardMoved | QuestionClosed
+             | PlayerKicked | TeamChanged | GameOver)

@@ -6,11 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from persistence import rooms_repo
-from persistence.accounts import student_for_key
-from persistence.database import Database
+from rooms.clock import Clock, naive_utc
 from rooms.game import LiveGame
 from rooms.nicknames import InvalidNickname, clean_nickname
+from rooms.ports import RoomStore, StoredRoom
 from rooms.room import Player, RoomError
 
 GAME_OVER_GRACE = dt.timedelta(hours=2)
@@ -20,17 +19,17 @@ def room_not_found() -> RoomError:
     return RoomError("room_not_found", "room not found")
 
 
-async def room_for_code(db: Database, code: str) -> rooms_repo.RoomRow:
+async def room_for_code(store: RoomStore, clock: Clock, code: str) -> StoredRoom:
     """The open room a code names, or the refusal: game_over if it ended lately."""
-    row = await rooms_repo.open_room_by_code(db, code)
+    row = await store.open_room_by_code(code)
     if row is not None:
         return row
-    if await rooms_repo.recently_finished_code(db, code, GAME_OVER_GRACE):
+    if await store.finished_since(code, naive_utc(clock.epoch_ms()) - GAME_OVER_GRACE):
         raise RoomError("game_over", "this game is over")
     raise room_not_found()
 
 
-async def join_game(game: LiveGame, db: Database, *, nickname: str | None = None,
+async def join_game(game: LiveGame, *, nickname: str | None = None,
                     student_key: str | None = None) -> Player:
     clean = None
     if nickname is not None:
@@ -40,7 +39,7 @@ async def join_game(game: LiveGame, db: Database, *, nickname: str | None = None
             raise RoomError("invalid_nickname", str(exc)) from None
     student = None
     if student_key is not None:
-        student = await student_for_key(db, student_key)
+        student = await game.store.student_for_key(student_key)
         if student is None:
             raise RoomError("unauthorized", "unknown student key")
         if student.teacher_id != game.row.teacher_id:

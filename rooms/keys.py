@@ -19,8 +19,9 @@ def weekly_board_key(prefix: str, day: dt.date) -> str:
     return f"{prefix}:leaderboard:weekly:{year}-W{week:02d}"
 
 
-def join_rate_key(prefix: str, address: str) -> str:
-    return f"{prefix}:ratelimit:join:{address}"
+def known_codes_key(prefix: str, address_digest: str) -> str:
+    """The join codes one client address joined with lately (server/live/join_gate.py)."""
+    return f"{prefix}:address:{address_digest}:codes"
 
 
 def socketio_channel(prefix: str) -> str:
@@ -29,3 +30,13 @@ def socketio_channel(prefix: str) -> str:
 
 def player_connections_key(prefix: str, player_id: uuid.UUID | str) -> str:
     return f"{prefix}:player:{player_id}:sids"
+
+
+def team_board_key(prefix: str, room_id: uuid.UUID | str) -> str:
+    """A team-mode room's team board: team index → total points."""
+    return f"{prefix}:room:{room_id}:teams"
+
+
+def generation_key(prefix: str) -> str:
+    """A random value that changes whenever Redis has lost its data (rooms/generation.py)."""
+    return f"{prefix}:generation"

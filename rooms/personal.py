@@ -2,8 +2,9 @@
 (due reviews first, then the weakest, then new facts; never the fact of their previous
 round), against the round's one shared timer. docs/practice.md has how facts are chosen.
 
-The game (rooms/game.py) asks this collaborator to deal a round when it opens, to deal to a
-player who joins mid-round, and to send the per-student `question` and `question_closed`.
+The game (rooms/game.py) asks this collaborator to deal a round when it opens and to deal to
+a player who joins mid-round; rooms/delivery.py sends each student their own `question` and
+`question_closed`.
 """
 
 from __future__ import annotations
@@ -12,25 +13,21 @@ import datetime as dt
 import logging
 import uuid
 
-from persistence import rooms_repo
-from persistence.curriculum.selection import choose_next_facts
-from persistence.database import Database
-from rooms import views
+from learning.questions import Fact
 from rooms.clock import Clock
-from rooms.ports import Broadcaster
-from rooms.questions import Fact
+from rooms.ports import RoomMoved, RoomStore, StoredRoom
 from rooms.room import Player, Room, RoomQuestion
 
 log = logging.getLogger(__name__)
 
 
 class PersonalRounds:
-    def __init__(self, row: rooms_repo.RoomRow, room: Room, *, db: Database, broadcaster: Broadcaster,
-                 clock: Clock) -> None:
+    def __init__(self, row: StoredRoom, room: Room, *, store: RoomStore, clock: Clock,
+                 epoch: int) -> None:
         self.row = row
         self.room = room
-        self._db = db
-        self._out = broadcaster
+        self._store = store
+        self._epoch = epoch
         self._clock = clock
         # (index, player_id) whose fact is being chosen, so a round's deal and a late joiner's
         # never choose twice for one player; and the operation the track's facts are limited
@@ -60,8 +57,11 @@ class PersonalRounds:
         self._dealing |= claims
         try:
             chosen = await self._choose(index, players)
-            await rooms_repo.record_personal_questions(
-                self._db, self.room_id, index, {pid: q.question_id for pid, q in chosen.items()})
+            await self._store.record_personal_questions(
+                self.room_id, index, {pid: q.question_id for pid, q in chosen.items()},
+                epoch=self._epoch)
+        except RoomMoved:
+            raise  # another worker runs the room now: nothing more to deal here
         except Exception:
             log.exception("room %s: personal facts of question %d not chosen; the round's own fact "
                           "stands in", self.room_id, index)
@@ -75,16 +75,15 @@ class PersonalRounds:
         track_id = self.row.track_id
         assert track_id is not None  # the rooms table refuses personal rounds without a track
         if self._operation is None:
-            pool = await rooms_repo.track_facts(self._db, track_id, self.row.operation)
-            same = any(fact[3] == self.row.operation for fact in pool)
+            pool = await self._store.track_facts(track_id, self.row.operation)
+            same = any(fact.operation == self.row.operation for fact in pool)
             self._operation = (self.row.operation if same else None,)
         students = []
         for p in players:  # never the fact they had in the previous round
             previous = self.room.question_for(p.player_id, index - 1) if index > 0 else None
             students.append((p.user_id, previous.question_id if previous else None))
         today = dt.datetime.fromtimestamp(self._clock.epoch_ms() / 1000, dt.UTC).date()
-        facts = await choose_next_facts(self._db, track_id, students, today, live_only=True,
-                                        operation=self._operation[0])
+        facts = await self._store.choose_personal_facts(track_id, students, today, self._operation[0])
         chosen = {}
         for p in players:
             f = facts.get(p.user_id)
@@ -92,27 +91,3 @@ class PersonalRounds:
                 chosen[p.player_id] = RoomQuestion(
                     index, f.question_id, Fact(f.operand1, f.operand2, f.operation, f.correct_answer))
         return chosen
-
-    async def send_question(self, index: int) -> None:
-        roster = self.room.roster()
-        mine = {}
-        for p in roster:
-            question = self.room.question_for(p.player_id, index)
-            if question is not None:
-                mine[p.player_id] = views.personal_question_payload(self.room, index, question)
-        await self._out.personal_question(self.room_id, views.staff_question_payload(self.room, index),
-                                          mine, _connections(roster))
-
-    async def send_close(self, index: int, common: dict) -> None:
-        roster = self.room.roster()
-        staff = {**common, "personal": True}
-        mine = {}
-        for p in roster:
-            question = self.room.question_for(p.player_id, index)
-            mine[p.player_id] = staff if question is None else {
-                **staff, "correct_answer": views.number(question.fact.correct_answer)}
-        await self._out.personal_question_closed(self.room_id, staff, mine, _connections(roster))
-
-
-def _connections(roster: list[Player]) -> dict[uuid.UUID, int]:
-    return {p.player_id: p.connections for p in roster}

@@ -1,8 +1,10 @@
-"""The default scoring mode ("speed") of the contract.
+"""Scoring. The default mode ("speed") is the contract's: a correct answer earns
+round(1000 × (1 − (response_time / time_limit) / 2)), 500..1000; a streak of consecutive
+correct answers adds 100 × (streak − 1), at most 500. A wrong or missing answer earns 0 and
+resets the streak.
 
-A correct answer earns round(1000 × (1 − (response_time / time_limit) / 2)), 500..1000; a
-streak of consecutive correct answers adds 100 × (streak − 1), at most 500. A wrong or
-missing answer earns 0 and resets the streak.
+"accuracy" (a room's `scoring`, or a student's accommodation, or an untimed student): a
+correct answer earns the full 1000 whatever its time, plus the same streak bonus.
 """
 
 from __future__ import annotations
@@ -31,9 +33,9 @@ def streak_bonus(streak: int) -> int:
 
 
 def score_answer(*, is_correct: bool, response_time_ms: int, time_limit_ms: int,
-                 streak_before: int) -> Scored:
+                 streak_before: int, accuracy: bool = False) -> Scored:
     if not is_correct:
         return Scored(points=0, streak=0)
     streak = streak_before + 1
-    return Scored(points=speed_points(response_time_ms, time_limit_ms) + streak_bonus(streak),
-                  streak=streak)
+    base = BASE_POINTS if accuracy else speed_points(response_time_ms, time_limit_ms)
+    return Scored(points=base + streak_bonus(streak), streak=streak)

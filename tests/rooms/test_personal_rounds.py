@@ -6,8 +6,8 @@ import uuid
 
 import pytest
 
+from learning.questions import make_fact
 from rooms import events
-from rooms.questions import make_fact
 from rooms.room import Phase, RoomError, RoomQuestion
 from rooms.scoring import speed_points
 from tests.rooms.test_room import LIMIT, add, answer, make_room, questions

@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import pytest
 
+from learning.questions import make_fact
 from rooms import events
-from rooms.questions import make_fact
 from rooms.room import Phase, Player, Room, RoomConfig, RoomError, RoomQuestion, lobby_interval_ms
 from tests.support.fake_clock import FakeClock
 
@@ -40,9 +40,14 @@ def add(room, n=1, connected=True):
     return players
 
 
-def answer(room, player, raw, index=None, attempt_id=None):
-    return room.accept_answer(player.player_id, room.index if index is None else index, raw,
-                              attempt_id or uuid.uuid4(), "keyboard")
+def answer(room, player, raw, index=None, attempt_id=None, *, commit=True):
+    """Accept an answer and, unless `commit` is False, report it committed, as the game does
+    once the writer stored it."""
+    accepted, duplicate = room.accept_answer(player.player_id, room.index if index is None else index,
+                                             raw, attempt_id or uuid.uuid4(), "keyboard")
+    if commit and not duplicate:
+        room.committed(accepted)
+    return accepted, duplicate
 
 
 def kinds(published):
@@ -386,17 +391,19 @@ def test_a_kicked_players_nickname_is_free_and_restored_players_count():
 
 
 def test_everyone_answered_counters_agree_with_a_scan_through_random_comings_and_goings():
-    """The O(1) "has everyone answered" counters against their definition, over many random
-    connects, disconnects, kicks, answers and withdrawn answers."""
+    """The O(1) "has everyone answered" counters against their definition (connected players
+    with a committed answer), over many random connects, disconnects, kicks, answers,
+    commits and withdrawn answers."""
     rng = random.Random(20261124)
     for _ in range(40):
         room, _, _ = make_room(count=5)
         players = add(room, rng.randint(1, 6), connected=False)
         room.start(questions(5))
-        accepted = []
+        committing = []
         for _step in range(80):
             if room.phase == Phase.REVEAL:
                 room.next()
+                committing.clear()
             if room.phase != Phase.QUESTION:
                 break
             p, move = rng.choice(players), rng.random()
@@ -409,13 +416,16 @@ def test_everyone_answered_counters_agree_with_a_scan_through_random_comings_and
             elif move < 0.55 and not p.kicked:
                 room.kick(p.player_id)
                 closing_move = True
-            elif move < 0.65 and accepted:
-                room.withdraw(accepted.pop(rng.randrange(len(accepted))))
-            elif not p.kicked and not room.answered_current(p.player_id):
-                accepted.append(answer(room, p, "1")[0])
+            elif move < 0.62 and committing:
+                room.withdraw(committing.pop(rng.randrange(len(committing))))
+            elif move < 0.75 and committing:
+                room.committed(committing.pop(rng.randrange(len(committing))))
                 closing_move = True
+            elif not p.kicked and not room.answered_current(p.player_id):
+                committing.append(answer(room, p, "1", commit=False)[0])
             active = [q for q in players if q.active]
-            answered = [q for q in active if room.answered_current(q.player_id)]
+            record = room.current
+            answered = [q for q in active if q.player_id in record.committed]
             assert (room._active, room._active_answered) == (len(active), len(answered))
             assert room.seated == len(room.roster())
             if closing_move and room.phase == Phase.QUESTION:
