@@ -20,14 +20,16 @@ from persistence.teachers import (
 )
 from server import app_keys
 from server.auth import clear_token_cookie, request_token, require_teacher, set_token_cookie
+from server.client_address import client_address
 from server.errors import ApiError, error_response
-from server.login_limits import LoginLimiter, LoginLimits
-from server.passwords import Passwords
+from server.failure_limits import (
+    SIGN_UPS,
+    WRONG_PASSWORDS_PER_ADDRESS,
+    WRONG_PASSWORDS_PER_USERNAME,
+    rate_limited,
+)
 from server.request_body import Body, read_body
 from server.timestamps import epoch_ms
-
-PASSWORDS = web.AppKey("passwords", Passwords)
-LOGIN_LIMITS = web.AppKey("login_limits", LoginLimits)
 
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{2,49}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
@@ -59,17 +61,15 @@ class Credentials(Body):
     password: Annotated[str, StringConstraints(max_length=1000)]
 
 
-def _too_many(retry_after: int, what: str) -> ApiError:
-    return ApiError(429, "rate_limited", f"too many {what}; try again later",
-                    headers={"Retry-After": str(retry_after)})
-
-
 async def sign_up(request: web.Request) -> web.Response:
     body = await read_body(request, NewTeacher)
-    retry_after = await _limiter(request.app).sign_up_attempt(request.remote or "unknown")
+    # Counted whether it succeeds or not: each is an argon2 hash and maybe an account.
+    limits, address = request.app[app_keys.FAILURE_LIMITS], client_address(request)
+    retry_after = await limits.retry_after(SIGN_UPS, address)
     if retry_after is not None:
-        raise _too_many(retry_after, "sign-ups from this address")
-    password_hash = await request.app[PASSWORDS].hash(body.password)
+        raise rate_limited(retry_after, "too many sign-ups from this address; try again later")
+    await limits.count(SIGN_UPS, address)
+    password_hash = await request.app[app_keys.PASSWORDS].hash(body.password)
     try:
         user_id = await create_teacher(request.app[app_keys.DATABASE], body.username, body.email,
                                        password_hash)
@@ -78,13 +78,9 @@ async def sign_up(request: web.Request) -> web.Response:
     return web.json_response({"user_id": str(user_id)}, status=201)
 
 
-def _limiter(app: web.Application) -> LoginLimiter:
-    return LoginLimiter(app[app_keys.REDIS], app[app_keys.SETTINGS].redis_prefix, app[LOGIN_LIMITS])
-
-
 async def _check_password(app: web.Application, username: str, password: str) -> uuid.UUID:
     """The teacher these credentials belong to, or 401; as slow for unknown usernames."""
-    db, passwords = app[app_keys.DATABASE], app[PASSWORDS]
+    db, passwords = app[app_keys.DATABASE], app[app_keys.PASSWORDS]
     credentials = await teacher_credentials(db, username)
     if credentials is None:
         verdict = await passwords.verify_unknown_user(password)
@@ -99,13 +95,20 @@ async def _check_password(app: web.Application, username: str, password: str) ->
 
 async def log_in(request: web.Request) -> web.Response:
     body = await read_body(request, Credentials)
-    app, username = request.app, body.username.strip().lower()
-    limiter = _limiter(app)
-    retry_after = await limiter.attempt(username, request.remote or "unknown")
+    app, username, address = request.app, body.username.strip().lower(), client_address(request)
+    # Passwords can be guessed: past a limit the password is not even checked.
+    limits = app[app_keys.FAILURE_LIMITS]
+    retry_after = (await limits.retry_after(WRONG_PASSWORDS_PER_USERNAME, username)
+                   or await limits.retry_after(WRONG_PASSWORDS_PER_ADDRESS, address))
     if retry_after is not None:
-        raise _too_many(retry_after, "sign-in attempts")
-    user_id = await _check_password(app, username, body.password)
-    await limiter.succeeded(username)
+        raise rate_limited(retry_after, "too many wrong passwords; try again later")
+    try:
+        user_id = await _check_password(app, username, body.password)
+    except ApiError:
+        await limits.count(WRONG_PASSWORDS_PER_USERNAME, username)
+        await limits.count(WRONG_PASSWORDS_PER_ADDRESS, address)
+        raise
+    await limits.forget(WRONG_PASSWORDS_PER_USERNAME, username)
     ttl_hours = app[app_keys.SETTINGS].token_ttl_hours
     token = secrets.token_urlsafe(32)
     expires_at = await issue_token(app[app_keys.DATABASE], user_id, token, ttl_hours=ttl_hours)
@@ -131,15 +134,9 @@ async def log_out(request: web.Request) -> web.Response:
     return response
 
 
-async def _prepare_passwords(app: web.Application) -> None:
-    await app[PASSWORDS].prepare()
-
-
-def setup_account_routes(app: web.Application) -> None:
-    app[PASSWORDS] = Passwords()
-    app[LOGIN_LIMITS] = LoginLimits()
-    app.on_startup.append(_prepare_passwords)
-    app.router.add_get("/api/me", who_am_i)
-    app.router.add_post("/api/teachers", sign_up)
-    app.router.add_post("/api/login", log_in)
-    app.router.add_post("/api/logout", log_out)
+ROUTES = [
+    web.get("/api/me", who_am_i),
+    web.post("/api/teachers", sign_up),
+    web.post("/api/login", log_in),
+    web.post("/api/logout", log_out),
+]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated
+from typing import Annotated, Any
 
 from aiohttp import web
 from pydantic import AfterValidator, Field
@@ -43,12 +43,12 @@ class StudentRename(Body):
     display_name: DisplayName
 
 
-def class_json(record: rosters.ClassRecord) -> dict:
+def class_json(record: rosters.ClassRecord) -> dict[str, Any]:
     return {"class_id": str(record.id), "name": record.name, "student_count": record.student_count,
             "created_at": epoch_ms(record.created_at)}
 
 
-def student_json(entry: rosters.RosterEntry) -> dict:
+def student_json(entry: rosters.RosterEntry) -> dict[str, Any]:
     return {"user_id": str(entry.user_id), "display_name": entry.display_name,
             "student_key": entry.student_key, "created_at": epoch_ms(entry.created_at)}
 
@@ -145,23 +145,24 @@ async def export_class(request: web.Request) -> web.Response:
     record = await owned_class(request)
     now = dt.datetime.now(dt.UTC)
     body = {"exported_at": int(now.timestamp() * 1000), "class": class_json(record),
-            "students": await rosters.export_class(request.app[app_keys.DATABASE], record.id)}
+            # Read-your-writes (a roster change just made is in it), from the replica when it
+            # has replayed that far.
+            "students": await request.app[app_keys.READS].fresh(
+                lambda db: rosters.export_class(db, record.id))}
     filename = f"mathrally-class-{record.id}-{now.date().isoformat()}.json"
     return web.json_response(body, headers={
         "Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "no-store"})
 
 
-def setup_class_routes(app: web.Application) -> None:
-    add = app.router
-    add.add_post("/api/classes", create_class)
-    add.add_get("/api/classes", list_classes)
-    add.add_get("/api/classes/{class_id}", show_class)
-    add.add_patch("/api/classes/{class_id}", rename_class)
-    add.add_delete("/api/classes/{class_id}", delete_class)
-    add.add_get("/api/classes/{class_id}/export", export_class)
-    add.add_get("/api/classes/{class_id}/students", list_students)
-    add.add_post("/api/classes/{class_id}/students", add_students)
-    add.add_patch("/api/classes/{class_id}/students/{user_id}", rename_student)
-    add.add_delete("/api/classes/{class_id}/students/{user_id}", remove_student)
-
-
+ROUTES = [
+    web.post("/api/classes", create_class),
+    web.get("/api/classes", list_classes),
+    web.get("/api/classes/{class_id}", show_class),
+    web.patch("/api/classes/{class_id}", rename_class),
+    web.delete("/api/classes/{class_id}", delete_class),
+    web.get("/api/classes/{class_id}/export", export_class),
+    web.get("/api/classes/{class_id}/students", list_students),
+    web.post("/api/classes/{class_id}/students", add_students),
+    web.patch("/api/classes/{class_id}/students/{user_id}", rename_student),
+    web.delete("/api/classes/{class_id}/students/{user_id}", remove_student),
+]

@@ -1,4 +1,4 @@
-"""GET /api/rooms/{room_id}/report: JSON, or `?format=csv[&part=students|questions|attempts]`."""
+"""GET /api/rooms/{room_id}/report: JSON, or `?format=csv[&part=students|questions|attempts|teams]`."""
 
 from __future__ import annotations
 
@@ -22,8 +22,10 @@ async def show_report(request: web.Request) -> web.Response:
     if fmt not in ("json", "csv"):
         raise ApiError(400, "invalid_payload", "format: one of json, csv")
     if part is not None and (fmt != "csv" or part not in CSV_PARTS):
-        raise ApiError(400, "invalid_payload", "part: one of students, questions, attempts (CSV)")
-    report = await room_report(request.app[app_keys.DATABASE], room.id)
+        raise ApiError(400, "invalid_payload", f"part: one of {', '.join(CSV_PARTS)} (CSV)")
+    # Read-your-writes: a teacher who just ended the game sees all of it, from the replica once
+    # it has replayed that far, else from the primary (persistence/read_routing.py).
+    report = await request.app[app_keys.READS].fresh(lambda db: room_report(db, room.id))
     # Rendering a big room's report takes a while; in a thread, the event loop (and every
     # live game on this worker) keeps running between the thread's GIL slices.
     body = await asyncio.to_thread(report_json, room, report)
@@ -38,5 +40,6 @@ async def show_report(request: web.Request) -> web.Response:
                  "Cache-Control": "no-store"})
 
 
-def setup_report_routes(app: web.Application) -> None:
-    app.router.add_get("/api/rooms/{room_id}/report", show_report)
+ROUTES = [
+    web.get("/api/rooms/{room_id}/report", show_report),
+]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
 from aiohttp import web
@@ -20,6 +20,8 @@ from persistence.room_catalog import (
     rooms_of_teacher,
     track_operations,
 )
+from persistence.rosters import class_owner
+from rooms.teams import MAX_TEAMS, MIN_TEAMS, default_names
 from server import app_keys
 from server.auth import require_teacher
 from server.display_names import clean_line
@@ -32,7 +34,7 @@ from server.timestamps import epoch_ms
 MAX_OPEN_ROOMS_PER_DAY = 50
 
 # Without a track, a room practises facts whose operands lie in this range (the game's own
-# default, rooms.questions.DEFAULT_RANGE, stored explicitly so the room shows what it asks).
+# default, learning.questions.DEFAULT_RANGE, stored explicitly so the room shows what it asks).
 DEFAULT_OPERANDS = (0, 10)
 
 
@@ -61,6 +63,12 @@ class NewRoom(Body):
     auto_advance_ms: Annotated[int, Field(ge=1000, le=60_000)] | None = None
     # Personal rounds: each player gets their own fact from the track at every question.
     personal: bool = False
+    # Team mode: how many teams (their names are the standard colours, rooms/teams.py).
+    teams: Annotated[int, Field(ge=MIN_TEAMS, le=MAX_TEAMS)] | None = None
+    # The class playing, whose week's board the projector's lobby shows.
+    class_id: uuid.UUID | None = None
+    # "accuracy": a correct answer scores 1000 whatever its time (no speed part).
+    scoring: Literal["speed", "accuracy"] = "speed"
 
     @model_validator(mode="after")
     def _operand_range(self) -> NewRoom:
@@ -83,10 +91,12 @@ class NewRoom(Body):
         return RoomSpec(title=self.title, operation=self.operation, min_operand=low,
                         max_operand=high, track_id=self.track_id,
                         question_count=self.question_count, time_limit_ms=self.time_limit_ms,
-                        auto_advance_ms=self.auto_advance_ms, personal_rounds=self.personal)
+                        auto_advance_ms=self.auto_advance_ms, personal_rounds=self.personal,
+                        team_names=default_names(self.teams) if self.teams else (),
+                        class_id=self.class_id, scoring_mode=self.scoring)
 
 
-def room_json(request: web.Request, room: RoomRecord) -> dict:
+def room_json(request: web.Request, room: RoomRecord) -> dict[str, Any]:
     base = public_base_url(request)
     return {
         "room_id": str(room.id),
@@ -103,6 +113,10 @@ def room_json(request: web.Request, room: RoomRecord) -> dict:
         "time_limit_ms": room.time_limit_ms,
         "auto_advance_ms": room.auto_advance_ms,
         "personal": room.personal_rounds,
+        "teams": len(room.team_names) or None,
+        "team_names": list(room.team_names),
+        "class_id": str(room.class_id) if room.class_id else None,
+        "scoring": room.scoring_mode,
         "scoring_mode": room.scoring_mode,
         "status": room.status,
         "player_count": room.player_count,
@@ -127,9 +141,15 @@ async def create(request: web.Request) -> web.Response:
     teacher_id = await require_teacher(request)
     body = await read_body(request, NewRoom)
     db = request.app[app_keys.DATABASE]
-    if await recent_open_rooms(db, teacher_id) >= MAX_OPEN_ROOMS_PER_DAY:
+    open_today = await recent_open_rooms(db, teacher_id)
+    if open_today.count >= MAX_OPEN_ROOMS_PER_DAY:
+        # Retry-After: when the oldest of them stops counting by itself (finishing a room
+        # frees its place at once).
         raise ApiError(429, "too_many_rooms",
-                       f"at most {MAX_OPEN_ROOMS_PER_DAY} open rooms a day; finish some first")
+                       f"at most {MAX_OPEN_ROOMS_PER_DAY} open rooms a day; finish some first",
+                       headers={"Retry-After": str(open_today.oldest_leaves_in_s)})
+    if body.class_id is not None and await class_owner(db, body.class_id) != teacher_id:
+        raise ApiError(400, "invalid_payload", "class_id: not one of your classes")
     if body.track_id is not None:
         operations = await track_operations(db, body.track_id)
         if operations is None:
@@ -155,7 +175,8 @@ async def show(request: web.Request) -> web.Response:
     return web.json_response(room_json(request, await owned_room(request)))
 
 
-def setup_room_routes(app: web.Application) -> None:
-    app.router.add_post("/api/rooms", create)
-    app.router.add_get("/api/rooms", list_rooms)
-    app.router.add_get("/api/rooms/{room_id}", show)
+ROUTES = [
+    web.post("/api/rooms", create),
+    web.get("/api/rooms", list_rooms),
+    web.get("/api/rooms/{room_id}", show),
+]

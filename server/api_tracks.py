@@ -15,5 +15,6 @@ async def show_tracks(request: web.Request) -> web.Response:
     return web.json_response({"tracks": await list_tracks(request.app[app_keys.DATABASE])})
 
 
-def setup_track_list_route(app: web.Application) -> None:
-    app.router.add_get("/api/tracks", show_tracks)
+ROUTES = [
+    web.get("/api/tracks", show_tracks),
+]

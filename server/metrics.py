@@ -1,7 +1,7 @@
 """Prometheus metrics: one registry per app, and the methods the rest of the server calls.
 
 Nothing here is global: `create_app` builds a `Metrics` (its own CollectorRegistry) and
-stores it under `app_keys.METRICS`; `GET /metrics` renders that registry. Each worker
+stores it under `app_keys.METRICS`; `GET /metrics` (server/api_health.py) renders that registry. Each worker
 process exposes its own figures; Prometheus scrapes every worker and sums across them.
 
 Who calls what:
@@ -12,20 +12,20 @@ Who calls what:
   (answers, batch size and commit latency), or `add_after_commit_hook(metrics.after_commit_hook)`
   (answers and batch size) plus `observe_commit_seconds(seconds)` around its transaction.
 - caches: `cache_hit(name)` / `cache_miss(name)`.
+- reads routed to a replica (persistence/read_routing.py): `watch_replica(routing)` once it
+  exists, which registers its gauges and gives `replica_read` as the routing's observer.
 - the Socket.IO Redis manager: `watch_redis_manager(redis_manager_probe(manager))` once the
-  AsyncServer exists; the Redis ping itself is done by `redis_probe_ctx`.
+  AsyncServer exists; the Redis ping itself is done by `redis_probe_ctx` (server/resources.py).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
-from aiohttp import web
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -41,8 +41,16 @@ log = logging.getLogger(__name__)
 # Seconds. Acks are a few milliseconds when batched; the tail matters up to seconds.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 BATCH_SIZE_BUCKETS = (1, 2, 5, 10, 25, 50, 100, 250, 500, 1000)
-REDIS_PROBE_INTERVAL_S = 10.0
-REDIS_PROBE_TIMEOUT_S = 2.0
+
+
+class LagSource(Protocol):
+    """What the replica gauges read at scrape time (persistence/read_routing.ReadRouting)."""
+
+    @property
+    def replica_up(self) -> bool | None: ...
+
+    @property
+    def last_lag(self) -> Any: ...  # a LagReading (bytes_behind, seconds_behind) or None
 
 
 class Metrics:
@@ -83,6 +91,8 @@ class Metrics:
             "mathrally_db_pool_checked_out", "Database connections in use", registry=r)
         self.ready = Gauge(
             "mathrally_ready", "1 when this worker reports ready on /readyz", registry=r)
+        # Created by watch_replica: only a worker given DATABASE_REPLICA_URL has a replica.
+        self.replica_reads: Counter | None = None
 
     # --- Socket.IO clients and rooms ------------------------------------------------------
 
@@ -98,7 +108,7 @@ class Metrics:
         self.ack_latency.observe(seconds)
 
     @contextmanager
-    def time_ack(self):
+    def time_ack(self) -> Iterator[None]:
         """`with metrics.time_ack(): ...` around an answer handler's work."""
         started = time.perf_counter()
         try:
@@ -144,6 +154,27 @@ class Metrics:
         """Rooms this worker is running, read at every scrape."""
         self.open_rooms.set_function(lambda: float(_safely(count) or 0))
 
+    def watch_replica(self, routing: LagSource) -> None:
+        """The replica's health and lag, read from its routing's last probe at every scrape."""
+        r = self.registry
+        Gauge("mathrally_replica_up", "1 when the replica answered its last probe as a standby",
+              registry=r).set_function(lambda: 1.0 if routing.replica_up else 0.0)
+        Gauge("mathrally_replica_lag_bytes",
+              "WAL the replica has not replayed yet, as of its last probe",
+              registry=r).set_function(
+            lambda: float(routing.last_lag.bytes_behind) if routing.last_lag else float("nan"))
+        Gauge("mathrally_replica_lag_seconds",
+              "At most this many seconds of writes were missing from the replica at its last probe",
+              registry=r).set_function(
+            lambda: routing.last_lag.seconds_behind if routing.last_lag else float("nan"))
+        self.replica_reads = Counter(
+            "mathrally_replica_reads", "Reads that may use the replica, by kind (fresh, bounded), "
+            "by the database that served them and why", ["kind", "served_by", "reason"], registry=r)
+
+    def replica_read(self, kind: str, served_by: str, reason: str) -> None:
+        if self.replica_reads is not None:
+            self.replica_reads.labels(kind=kind, served_by=served_by, reason=reason).inc()
+
     def watch_database_pool(self, checked_out: Callable[[], int]) -> None:
         self.db_pool_checked_out.set_function(lambda: float(_safely(checked_out) or 0))
 
@@ -170,57 +201,3 @@ def _safely(read: Callable[[], Any]) -> Any:
     except Exception:  # a broken probe reads as "down", never as a failed scrape
         log.exception("metrics probe failed")
         return 0
-
-
-# --- aiohttp wiring -----------------------------------------------------------------------
-
-
-async def metrics_handler(request: web.Request) -> web.Response:
-    from server import app_keys
-
-    body, content_type = request.app[app_keys.METRICS].render()
-    # Set as a header: aiohttp's content_type= would drop the format's version parameter.
-    return web.Response(body=body, headers={"Content-Type": content_type})
-
-
-async def redis_probe_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Ping Redis every few seconds and publish the result as mathrally_redis_up."""
-    from server import app_keys
-
-    metrics = app[app_keys.METRICS]
-
-    async def ping_once() -> None:
-        try:
-            await asyncio.wait_for(app[app_keys.REDIS].ping(), REDIS_PROBE_TIMEOUT_S)
-            metrics.redis_up.set(1)
-        except Exception:  # down is a reading, not an error
-            metrics.redis_up.set(0)
-
-    async def probe() -> None:
-        while True:
-            await asyncio.sleep(REDIS_PROBE_INTERVAL_S)
-            await ping_once()
-
-    await ping_once()  # so the first scrape already has a reading
-    task = asyncio.create_task(probe(), name="redis-probe")
-    yield
-    task.cancel()
-    try:
-        await task
-    except asyncio.CancelledError:
-        pass
-
-
-def setup_metrics(app: web.Application) -> None:
-    """GET /metrics, the per-app registry, and the database pool gauge read at scrape time."""
-    from server import app_keys
-
-    metrics = Metrics()
-    app[app_keys.METRICS] = metrics
-
-    def checked_out() -> int:
-        database = app.get(app_keys.DATABASE)
-        return database.engine.pool.checkedout() if database is not None else 0
-
-    metrics.watch_database_pool(checked_out)
-    app.router.add_get("/metrics", metrics_handler)

@@ -8,6 +8,15 @@ import datetime as dt
 import logging
 from pathlib import Path
 
+import asyncpg
+from sqlalchemy.exc import SQLAlchemyError
+
+from persistence.backup import BackupError, RestoreResult
+from persistence.backup import backup as run_backup
+from persistence.backup import restore as run_restore
+from persistence.database import create_database
+from persistence.retention import DEFAULT_BATCH_SIZE, RetentionError, run_retention, unarchive_attempts
+from server.resources import resolve_database_url
 from server.schedule import add_schedule_arguments, run_on_schedule, schedule_of
 from server.settings import Settings
 
@@ -38,8 +47,6 @@ def _utc_datetime(raw: str) -> dt.datetime:
 
 
 def configure_retention(parser: argparse.ArgumentParser) -> None:
-    from persistence.retention import DEFAULT_BATCH_SIZE
-
     parser.add_argument("--dry-run", action="store_true",
                         help="count what would be archived, aggregated and trimmed; change nothing")
     parser.add_argument("--batch-size", type=_positive_int, default=DEFAULT_BATCH_SIZE,
@@ -55,10 +62,6 @@ def _progress(step: str, total: int) -> None:
 
 
 async def _retention_once(settings: Settings, args: argparse.Namespace) -> None:
-    from persistence.database import create_database
-    from persistence.retention import run_retention, unarchive_attempts
-    from server.resources import resolve_database_url
-
     database = create_database(await resolve_database_url(settings), pool_size=2)
     try:
         if args.unarchive:
@@ -78,10 +81,6 @@ async def _retention_once(settings: Settings, args: argparse.Namespace) -> None:
 
 
 def retention(settings: Settings, args: argparse.Namespace) -> int:
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from persistence.retention import RetentionError
-
     schedule = schedule_of(args)
     if schedule and (args.dry_run or args.unarchive):
         log.error("--every/--at run the policy on a schedule; they cannot be combined with "
@@ -121,12 +120,6 @@ def configure_backup(parser: argparse.ArgumentParser) -> None:
 
 
 def backup(settings: Settings, args: argparse.Namespace) -> int:
-    import asyncpg
-
-    from persistence.backup import BackupError
-    from persistence.backup import backup as run_backup
-    from server.resources import resolve_database_url
-
     async def once() -> None:
         url = await resolve_database_url(settings)
         result = await run_backup(url, args.directory or _default_backup_dir(settings),
@@ -155,13 +148,7 @@ def configure_restore(parser: argparse.ArgumentParser) -> None:
 
 
 def restore(settings: Settings, args: argparse.Namespace) -> int:
-    import asyncpg
-
-    from persistence.backup import BackupError
-    from persistence.backup import restore as run_restore
-    from server.resources import resolve_database_url
-
-    async def go():
+    async def go() -> RestoreResult:
         url = await resolve_database_url(settings)
         return await run_restore(url, args.file, wipe_first=args.wipe)
 

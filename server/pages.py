@@ -14,10 +14,9 @@ from pathlib import Path
 
 import segno
 from aiohttp import web
+from aiohttp.typedefs import Handler
 
 from server import app_keys
-from server.api_preferences import setup_preference_routes
-from server.api_tracks import setup_track_list_route
 from server.errors import error_response
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -71,12 +70,21 @@ PAGES = {
     "/report/{room_id}": "report.html",
     "/screen": "screen.html",
     "/grid": "grid.html",
+    "/practice": "practice.html",
 }
 
 JOIN_CODE = re.compile(r"^[0-9]{6}$")
 
+# What web/scripts/vendor.mjs builds; the pages cannot connect without it.
+VENDOR_BUNDLE = WEB_DIR / "vendor" / "socketio.mjs"
 
-def _page_handler(filename: str):
+
+def missing_browser_assets() -> str | None:
+    """The path of the browser bundle when it is missing (never built, or left out of a package)."""
+    return None if VENDOR_BUNDLE.is_file() else str(VENDOR_BUNDLE)
+
+
+def _page_handler(filename: str) -> Handler:
     path = WEB_DIR / "pages" / filename
 
     async def serve_page(request: web.Request) -> web.StreamResponse:
@@ -87,7 +95,7 @@ def _page_handler(filename: str):
     return serve_page
 
 
-def _asset_handler(root: Path):
+def _asset_handler(root: Path) -> Handler:
     root = root.resolve()
 
     async def serve_asset(request: web.Request) -> web.StreamResponse:
@@ -128,12 +136,9 @@ async def join_qr_svg(request: web.Request) -> web.Response:
         **SECURITY_HEADERS, "Cache-Control": "private, max-age=3600"})
 
 
-def setup_pages(app: web.Application) -> None:
-    for route, filename in PAGES.items():
-        app.router.add_get(route, _page_handler(filename))
-    app.router.add_get("/static/{path:.+}", _asset_handler(WEB_DIR / "static"))
-    app.router.add_get("/vendor/{path:.+}", _asset_handler(WEB_DIR / "vendor"))
-    app.router.add_get("/qr/join.svg", join_qr_svg)
-    # The pages' own API: the signed-in user's display preferences, the tracks for New game.
-    setup_preference_routes(app)
-    setup_track_list_route(app)
+ROUTES = [
+    *(web.get(route, _page_handler(filename)) for route, filename in PAGES.items()),
+    web.get("/static/{path:.+}", _asset_handler(WEB_DIR / "static")),
+    web.get("/vendor/{path:.+}", _asset_handler(WEB_DIR / "vendor")),
+    web.get("/qr/join.svg", join_qr_svg),
+]

@@ -1,4 +1,4 @@
-"""GET /readyz: may a load balancer send this worker traffic?
+"""May a load balancer send this worker traffic? (GET /readyz, server/api_health.py)
 
 Ready means: every cleanup context has started, the database's schema is at the migrations'
 head, and the worker is not shutting down. /healthz answers a different question (are the
@@ -8,10 +8,15 @@ database and Redis reachable) and keeps its own contract.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiohttp import web
+from alembic.script import ScriptDirectory
 from sqlalchemy import text
+
+from persistence.database import Database
+from persistence.migrations import alembic_config
 
 CHECK_TIMEOUT_S = 2.0
 
@@ -24,18 +29,13 @@ class Readiness:
     expected_heads: frozenset[str] = frozenset()
 
 
-def _migration_heads() -> frozenset[str]:
-    from alembic.script import ScriptDirectory
-
-    from persistence.migrations import alembic_config
-
+def migration_heads() -> frozenset[str]:
+    """The heads of sql/migrations: the schema version this code expects."""
     return frozenset(ScriptDirectory.from_config(alembic_config("postgresql://")).get_heads())
 
 
-async def _applied_heads(app: web.Application) -> frozenset[str]:
-    from server import app_keys  # app_keys imports this module
-
-    async with app[app_keys.DATABASE].engine.connect() as conn:
+async def applied_heads(database: Database) -> frozenset[str]:
+    async with database.engine.connect() as conn:
         rows = await conn.execute(text("SELECT version_num FROM alembic_version"))
         return frozenset(row[0] for row in rows)
 
@@ -44,25 +44,15 @@ def _not_ready(reason: str, message: str) -> web.Response:
     return web.json_response({"ready": False, "reason": reason, "message": message}, status=503)
 
 
-async def readyz(request: web.Request) -> web.Response:
-    from server import app_keys
-
-    app = request.app
-    state = app[app_keys.READINESS]
-    metrics = app.get(app_keys.METRICS)
-    response = await _check(app, state)
-    if metrics is not None:
-        metrics.ready.set(1 if response.status == 200 else 0)
-    return response
-
-
-async def _check(app: web.Application, state: Readiness) -> web.Response:
+async def check(state: Readiness, database: Callable[[], Database]) -> web.Response:
+    """The /readyz answer for this worker's state; `database` is only asked for once the
+    worker has started (until then it may not exist yet)."""
     if state.stopping:
         return _not_ready("shutting_down", "this worker is shutting down")
     if not state.started:
         return _not_ready("starting", "this worker is still starting")
     try:
-        applied = await asyncio.wait_for(_applied_heads(app), CHECK_TIMEOUT_S)
+        applied = await asyncio.wait_for(applied_heads(database()), CHECK_TIMEOUT_S)
     except Exception as exc:  # unreachable, or no alembic_version table: not ready either way
         return _not_ready("database_unavailable", f"cannot read the schema version: {type(exc).__name__}")
     if applied != state.expected_heads:
@@ -70,28 +60,3 @@ async def _check(app: web.Application, state: Readiness) -> web.Response:
                           f"database at {sorted(applied) or 'no version'}, code expects "
                           f"{sorted(state.expected_heads)}: run `mathrally migrate`")
     return web.json_response({"ready": True})
-
-
-async def _mark_started(app: web.Application) -> None:
-    from server import app_keys
-
-    state = app[app_keys.READINESS]
-    state.expected_heads = await asyncio.to_thread(_migration_heads)
-    state.started = True
-
-
-async def _mark_stopping(app: web.Application) -> None:
-    from server import app_keys
-
-    app[app_keys.READINESS].stopping = True
-
-
-def setup_readiness(app: web.Application) -> None:
-    from server import app_keys
-
-    app[app_keys.READINESS] = Readiness()
-    # aiohttp runs every cleanup context before the on_startup handlers added after it,
-    # so this fires once all resources are up; on_shutdown fires before any is torn down.
-    app.on_startup.append(_mark_started)
-    app.on_shutdown.append(_mark_stopping)
-    app.router.add_get("/readyz", readyz)

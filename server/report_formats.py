@@ -5,12 +5,14 @@ from __future__ import annotations
 import csv
 import io
 from decimal import Decimal
+from typing import Any
 
 from persistence.room_catalog import RoomRecord
 from persistence.room_reports import RoomReport
+from rooms.teams import shared_ranks, standings
 from server.timestamps import epoch_ms
 
-CSV_PARTS = ("students", "questions", "attempts")
+CSV_PARTS = ("students", "questions", "attempts", "teams")
 
 # A cell starting with one of these is a formula to Excel, LibreOffice and Sheets.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -23,12 +25,25 @@ def number(value: Decimal | None) -> int | float | None:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-def report_json(room: RoomRecord, report: RoomReport) -> dict:
+def team_results(report: RoomReport) -> list[dict[str, Any]]:
+    """Each team's result (team mode), best first: equal points share a rank."""
+    results = standings(report.team_names, report.team_rows)
+    ranks = shared_ranks({t.team: t.score for t in results})
+    players = [sum(1 for p in report.players if p.team == name and not p.kicked)
+               for name in report.team_names]
+    return [{"rank": ranks[t.team], "team": t.team, "name": t.name, "score": t.score,
+             "players": players[t.team], "correct": t.correct, "answered": t.answered,
+             "percent_correct": round(100 * t.correct / t.answered, 1) if t.answered else None,
+             "streak": t.streak}
+            for t in sorted(results, key=lambda t: (-t.score, t.team))]
+
+
+def report_json(room: RoomRecord, report: RoomReport) -> dict[str, Any]:
     return {
         "room": {"room_id": str(room.id), "code": room.code, "title": room.title,
                  "operation": room.operation, "status": room.status,
                  "question_count": room.question_count, "time_limit_ms": room.time_limit_ms,
-                 "personal": room.personal_rounds,
+                 "personal": room.personal_rounds, "team_names": list(room.team_names),
                  "created_at": epoch_ms(room.created_at), "started_at": epoch_ms(room.started_at),
                  "finished_at": epoch_ms(room.finished_at)},
         "players": len(report.players),
@@ -37,7 +52,8 @@ def report_json(room: RoomRecord, report: RoomReport) -> dict:
             "score": p.score, "correct": p.correct, "answered": p.answered,
             "average_response_time_ms": p.average_response_time_ms,
             "total_response_time_ms": p.total_response_time_ms,
-            "join_order": p.join_order, "kicked": p.kicked} for p in report.players],
+            "join_order": p.join_order, "kicked": p.kicked, "team": p.team} for p in report.players],
+        "teams": team_results(report),
         "questions": [{
             "index": q.index, "question_id": str(q.question_id) if q.question_id else None,
             "prompt": q.prompt,
@@ -55,7 +71,7 @@ def report_json(room: RoomRecord, report: RoomReport) -> dict:
     }
 
 
-def _cell(value):
+def _cell(value: object) -> object:
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -66,32 +82,36 @@ def _cell(value):
     return value
 
 
-def _tables(body: dict) -> dict[str, tuple[list[str], list[list]]]:
+def _tables(body: dict[str, Any]) -> dict[str, tuple[list[str], list[list[Any]]]]:
     students = ["rank", "player_id", "nickname", "score", "correct", "answered",
-                "average_response_time_ms", "total_response_time_ms", "kicked"]
+                "average_response_time_ms", "total_response_time_ms", "kicked", "team"]
     questions = ["index", "prompt", "correct_answer", "answered", "correct", "percent_correct",
                  "average_response_time_ms"]
     attempts = ["index", "prompt", "player_id", "nickname", "answer", "is_correct",
                 "correct_answer", "response_time_ms", "points", "input_method", "attempt_id"]
+    teams = ["rank", "name", "score", "players", "correct", "answered", "percent_correct", "streak"]
     return {
         "students": (students, [[s[c] for c in students] for s in body["students"]]),
+        "teams": (teams, [[t[c] for c in teams] for t in body["teams"]]),
         "questions": (questions, [[q[c] for c in questions] for q in body["questions"]]),
         "attempts": (attempts, [[a[c] for c in attempts] for a in body["attempts"]]),
     }
 
 
-def report_csv(body: dict, part: str | None) -> str:
-    """One table (`part`), or all three as sections: a title line, the table, a blank line."""
+def report_csv(body: dict[str, Any], part: str | None) -> str:
+    """One table (`part`), or every table as sections: a title line, the table, a blank line
+    (the teams' only in team mode)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     tables = _tables(body)
-    for name in (part,) if part else CSV_PARTS:
+    sections = [name for name in CSV_PARTS if name != "teams" or body["teams"]]
+    for name in (part,) if part else sections:
         header, rows = tables[name]
         if not part:
             writer.writerow([name])
         writer.writerow(header)
         writer.writerows([_cell(value) for value in row] for row in rows)
-        if not part and name != CSV_PARTS[-1]:
+        if not part and name != sections[-1]:
             writer.writerow([])
     # The byte-order mark makes Excel read the file as UTF-8 (names, "×", "÷").
     return "\ufeff" + out.getvalue()

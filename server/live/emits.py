@@ -1,4 +1,5 @@
 """Every outbound Socket.IO message goes through this module, and each names its recipient.
+What a room sends to whom is decided in rooms/delivery.py; this module knows the audiences.
 
 Broadcasts go to Socket.IO rooms (see room_names), so with the Redis manager they reach
 clients on every worker; a broadcast is encoded once for all its recipients.
@@ -6,18 +7,28 @@ clients on every worker; a broadcast is encoded once for all its recipients.
 What is meant for connections of this worker only skips the Redis queue (`ignore_queue`):
 with the Redis manager every emit is otherwise published, and received and decoded again by
 this very worker. That covers a connection's own welcome (`joined`, `lobby`, `state`: the
-connect handler runs where the connection is) and the per-student copies (`leaderboard`,
-`game_over` with `you`) of a player all of whose connections are here.
+connect handler runs where the connection is) and each player's own copy (`to_each_player`:
+`leaderboard` and `game_over` with `you`, a personal round's `question`) when all of that
+player's connections are here.
 """
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
+from typing import Any
 
 import socketio
 
+from rooms.ports import Payload
 from server.live.player_connections import PlayerConnections
-from server.live.room_names import host_room, player_room, players_room, screen_room
+from server.live.room_names import (
+    host_room,
+    player_room,
+    players_room,
+    room_of_staff_room,
+    screen_room,
+)
 
 HOST, PLAY, SCREEN = "/host", "/play", "/screen"
 
@@ -27,25 +38,51 @@ class Emitter:
         self._sio = sio
         self._connections = connections
 
-    async def to_connection(self, sid: str, namespace: str, event: str, payload: dict) -> None:
+    async def to_connection(self, sid: str, namespace: str, event: str, payload: dict[str, Any]) -> None:
         """To a connection of this worker (the caller handles its connect or its event)."""
         await self._sio.emit(event, payload, to=sid, namespace=namespace, ignore_queue=True)
 
-    async def _staff(self, room_id: uuid.UUID, event: str, payload: dict) -> None:
+    # --- re-sent to this worker's connections (server/live/resync.py) -------------------
+
+    def rooms_with_staff_here(self) -> set[uuid.UUID]:
+        """The rooms whose teacher's console or projector is connected to this worker."""
+        rooms = set()
+        for namespace in (HOST, SCREEN):
+            for name, members in self._sio.manager.rooms.get(namespace, {}).items():
+                room_id = room_of_staff_room(name) if isinstance(name, str) and members else None
+                if room_id is not None:
+                    rooms.add(room_id)
+        return rooms
+
+    async def to_staff_here(self, room_id: uuid.UUID, event: str, payload: Payload) -> int:
+        """To the room's staff connections on this worker only; how many there were."""
+        sent = 0
+        for namespace, room in ((HOST, host_room(room_id)), (SCREEN, screen_room(room_id))):
+            here = len(list(self._sio.manager.get_participants(namespace, room)))
+            if here:
+                await self._sio.emit(event, payload, to=room, namespace=namespace, ignore_queue=True)
+                sent += here
+        return sent
+
+    async def to_player_here(self, player_id: uuid.UUID, event: str, payload: Payload) -> int:
+        """To the player's connections on this worker only; how many there were."""
+        room = player_room(player_id)
+        here = len(list(self._sio.manager.get_participants(PLAY, room)))
+        if here:
+            await self._sio.emit(event, payload, to=room, namespace=PLAY, ignore_queue=True)
+        return here
+
+    # --- rooms.ports.Broadcaster ----------------------------------------------------------
+
+    async def to_staff(self, room_id: uuid.UUID, event: str, payload: Payload) -> None:
         await self._sio.emit(event, payload, to=host_room(room_id), namespace=HOST)
         await self._sio.emit(event, payload, to=screen_room(room_id), namespace=SCREEN)
 
-    async def _everyone(self, room_id: uuid.UUID, event: str, payload: dict) -> None:
-        await self._staff(room_id, event, payload)
+    async def to_players(self, room_id: uuid.UUID, event: str, payload: Payload) -> None:
         await self._sio.emit(event, payload, to=players_room(room_id), namespace=PLAY)
 
-    async def _each_player(self, event: str, common: dict, yours: dict[uuid.UUID, dict],
-                           connections: dict[uuid.UUID, int]) -> None:
-        await self._each_own(event, {player_id: {**common, "you": you} for player_id, you in yours.items()},
-                             connections)
-
-    async def _each_own(self, event: str, payloads: dict[uuid.UUID, dict],
-                        connections: dict[uuid.UUID, int]) -> None:
+    async def to_each_player(self, event: str, payloads: Mapping[uuid.UUID, Payload],
+                             connections: Mapping[uuid.UUID, int]) -> None:
         """Each player's own payload, to that player's connections only."""
         local = self._sio.manager.rooms.get(PLAY, {})
         for player_id, payload in payloads.items():
@@ -57,52 +94,11 @@ class Emitter:
             only_here = 0 < connections.get(player_id, 0) <= here
             await self._sio.emit(event, payload, to=room, namespace=PLAY, ignore_queue=only_here)
 
-    # --- rooms.ports.Broadcaster ----------------------------------------------------------
-
-    async def lobby(self, room_id: uuid.UUID, full: dict, count: int) -> None:
-        await self._staff(room_id, "lobby", full)
-        await self._sio.emit("lobby", {"count": count}, to=players_room(room_id), namespace=PLAY)
-
-    async def question(self, room_id: uuid.UUID, payload: dict) -> None:
-        await self._everyone(room_id, "question", payload)
-
-    async def personal_question(self, room_id: uuid.UUID, staff: dict, mine: dict[uuid.UUID, dict],
-                                connections: dict[uuid.UUID, int]) -> None:
-        """A personal round: no broadcast to the students (each has their own fact)."""
-        await self._staff(room_id, "question", staff)
-        await self._each_own("question", mine, connections)
-
-    async def personal_question_closed(self, room_id: uuid.UUID, staff: dict,
-                                       mine: dict[uuid.UUID, dict],
-                                       connections: dict[uuid.UUID, int]) -> None:
-        await self._staff(room_id, "question_closed", staff)
-        await self._each_own("question_closed", mine, connections)
-
-    async def answer_progress(self, room_id: uuid.UUID, payload: dict) -> None:
-        await self._staff(room_id, "answer_progress", payload)
-
-    async def live_leaderboard(self, room_id: uuid.UUID, payload: dict) -> None:
-        """While answers arrive: one broadcast to the teacher and the projector. Students get
-        their own copy, with `you`, when the question closes."""
-        await self._staff(room_id, "leaderboard", payload)
-
-    async def question_closed(self, room_id: uuid.UUID, payload: dict) -> None:
-        await self._everyone(room_id, "question_closed", payload)
-
-    async def leaderboard(self, room_id: uuid.UUID, common: dict, yours: dict[uuid.UUID, dict],
-                          connections: dict[uuid.UUID, int]) -> None:
-        await self._staff(room_id, "leaderboard", common)
-        await self._each_player("leaderboard", common, yours, connections)
-
-    async def game_over(self, room_id: uuid.UUID, common: dict, yours: dict[uuid.UUID, dict],
-                        connections: dict[uuid.UUID, int]) -> None:
-        await self._staff(room_id, "game_over", common)
-        await self._each_player("game_over", common, yours, connections)
-
-    async def kicked(self, room_id: uuid.UUID, player_id: uuid.UUID, reason: str) -> None:
+    async def send_off(self, room_id: uuid.UUID, player_id: uuid.UUID, event: str,
+                       payload: Payload) -> None:
         room = player_room(player_id)
-        await self._sio.emit("kicked", {"reason": reason}, to=room, namespace=PLAY)
-        # Leaving the rooms first means nothing more reaches the kicked connections, even
+        await self._sio.emit(event, payload, to=room, namespace=PLAY)
+        # Leaving the rooms first means nothing more reaches the removed connections, even
         # before their disconnect completes.
         here = set()
         for sid in list(self._sio.manager.get_participants(PLAY, room)):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import TypeVar
+from typing import Any, NoReturn, TypeVar
 
 import socketio
 from aiohttp import web
@@ -15,24 +15,28 @@ from socketio.exceptions import ConnectionRefusedError
 
 from rooms.room import RoomError
 from server import app_keys
+from server.client_address import client_address
 from server.live.rate_limits import TokenBucket
-from server.live.services import LIVE, LiveServices
+from server.live.services import LiveServices
 from server.metrics import Metrics
 
 log = logging.getLogger(__name__)
 M = TypeVar("M", bound=BaseModel)
 
-HOST_EVENTS = frozenset({"start", "next", "close_question", "end", "kick", "lock"})
+HOST_EVENTS = frozenset({"start", "next", "close_question", "end", "kick", "move", "lock"})
 # A refused code takes at least this long, whatever the reason, so timing reveals nothing.
 ROOM_NOT_FOUND_FLOOR_S = 0.2
 
 
-def ok(**fields) -> dict:
+def ok(**fields: object) -> dict[str, Any]:
     return {"ok": True, **fields}
 
 
-def error(code: str, message: str) -> dict:
-    return {"ok": False, "error": {"code": code, "message": message}}
+def error(code: str, message: str, retry_after_ms: int | None = None) -> dict[str, Any]:
+    body: dict[str, Any] = {"code": code, "message": message}
+    if retry_after_ms is not None:  # send it again after this long (the room is moving)
+        body["retry_after_ms"] = retry_after_ms
+    return {"ok": False, "error": body}
 
 
 def parse(model: type[M], data: object) -> M:
@@ -44,16 +48,22 @@ def parse(model: type[M], data: object) -> M:
         raise RoomError("invalid_payload", f"{where}: {first.get('msg', 'invalid')}") from None
 
 
-async def refuse(code: str, message: str, started: float | None = None):
+async def refuse(code: str, message: str, started: float | None = None,
+                 **extra: object) -> NoReturn:
     if code == "room_not_found" and started is not None:
         await asyncio.sleep(max(0.0, started + ROOM_NOT_FOUND_FLOOR_S - time.monotonic()))
         message = "room not found"
-    raise ConnectionRefusedError(message, {"code": code})
+    raise ConnectionRefusedError(message, {"code": code, **extra})
 
 
-def client_address(environ: dict) -> str:
-    request = environ.get("aiohttp.request")
-    return (request.remote if request is not None else None) or "unknown"
+async def refuse_rate_limited(retry_after_s: int, what: str) -> NoReturn:
+    await refuse("rate_limited", f"too many {what}; try again in {retry_after_s} s",
+                 retry_after_s=retry_after_s)
+
+
+def connection_address(environ: dict[str, Any]) -> str:
+    """The client's address as server/client_address.py found it for the handshake request."""
+    return client_address(environ.get("aiohttp.request"))
 
 
 class LiveNamespace(socketio.AsyncNamespace):
@@ -63,16 +73,16 @@ class LiveNamespace(socketio.AsyncNamespace):
 
     @property
     def live(self) -> LiveServices:
-        return self._app[LIVE]
+        return self._app[app_keys.LIVE]
 
     @property
     def metrics(self) -> Metrics:
         return self._app[app_keys.METRICS]
 
-    async def start_session(self, sid: str, **fields) -> None:
+    async def start_session(self, sid: str, **fields: object) -> None:
         await self.save_session(sid, {"bucket": TokenBucket(), **fields})
 
-    async def trigger_event(self, event: str, *args):
+    async def trigger_event(self, event: str, *args: Any) -> Any:
         if event == "connect":
             try:
                 accepted = await super().trigger_event(event, *args)
@@ -81,8 +91,16 @@ class LiveNamespace(socketio.AsyncNamespace):
                 return accepted
             except ConnectionRefusedError:
                 raise
+            except RoomError as exc:  # e.g. the room is moving to another worker
+                data: dict[str, Any] = {"code": exc.code}
+                if exc.retry_after_ms is not None:
+                    data["retry_after_ms"] = exc.retry_after_ms
+                raise ConnectionRefusedError(exc.message, data) from None
             except Exception:  # e.g. the database is down: refuse cleanly, never hang
-                log.exception("%s connect failed", self.namespace)
+                if self.server.manager.is_connected(args[0], self.namespace):
+                    log.exception("%s connect failed", self.namespace)
+                else:  # the client went away mid-connect, taking its session along
+                    log.info("%s client left while connecting", self.namespace)
                 raise ConnectionRefusedError("the server cannot take you right now",
                                              {"code": "unavailable"}) from None
         if event == "disconnect":
@@ -101,7 +119,8 @@ class LiveNamespace(socketio.AsyncNamespace):
         try:
             session = await self.get_session(sid)
             if not session.get("bucket") or not session["bucket"].take():
-                return error("rate_limited", "too many messages; slow down")
+                wait_ms = session["bucket"].wait_ms() if session.get("bucket") else 1000
+                return error("rate_limited", "too many messages; slow down", wait_ms)
             if len(args) > 2:
                 raise RoomError("invalid_payload", "send one payload object")
             payload = args[1] if len(args) == 2 else None
@@ -110,7 +129,7 @@ class LiveNamespace(socketio.AsyncNamespace):
                     return await handler(sid, session, payload)
             return await handler(sid, session, payload)
         except RoomError as exc:
-            return error(exc.code, exc.message)
+            return error(exc.code, exc.message, exc.retry_after_ms)
         except Exception:  # a bug must cost one ack, not the room or the server
             log.exception("%s %s failed", self.namespace, event)
             return error("internal_error", "something went wrong; the game goes on")

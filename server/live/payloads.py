@@ -58,6 +58,11 @@ class LockIn(Strict):
     locked: bool
 
 
+class MoveIn(Strict):
+    player_id: LaxUuid
+    team: Annotated[int, Field(ge=0, le=7)]
+
+
 def parse_play_auth(auth: object) -> GuestJoin | StudentJoin | Rejoin:
     """One of the three ways to join; ValueError if it is none of them."""
     if not isinstance(auth, dict):

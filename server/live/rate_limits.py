@@ -1,19 +1,17 @@
-"""Flood control: a token bucket per connection, and a join limit per address in Redis
-(so it holds across workers)."""
+"""Flood control per connection: a token bucket (the failure limits per address are in
+server/failure_limits.py)."""
 
 from __future__ import annotations
 
 import time
-
-from redis.asyncio import Redis
-
-from rooms.keys import join_rate_key
+from collections.abc import Callable
 
 
 class TokenBucket:
     """`capacity` events at once, refilled at `rate` per second."""
 
-    def __init__(self, capacity: float = 20, rate: float = 10, now=time.monotonic) -> None:
+    def __init__(self, capacity: float = 20, rate: float = 10,
+                 now: Callable[[], float] = time.monotonic) -> None:
         self.capacity = capacity
         self.rate = rate
         self._now = now
@@ -29,20 +27,7 @@ class TokenBucket:
         self._tokens -= 1
         return True
 
+    def wait_ms(self) -> int:
+        """How long until the next event would be taken (after `take` said no)."""
+        return max(1, int((1 - self._tokens) / self.rate * 1000) + 1)
 
-class JoinLimiter:
-    """At most `limit` join attempts per address per `window_s` (a fixed window in Redis)."""
-
-    def __init__(self, redis: Redis, prefix: str, limit: int, window_s: int) -> None:
-        self._redis = redis
-        self._prefix = prefix
-        self.limit = limit
-        self.window_s = window_s
-
-    async def allow(self, address: str) -> bool:
-        key = join_rate_key(self._prefix, address)
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.incr(key)
-            pipe.expire(key, self.window_s, nx=True)
-            count, _ = await pipe.execute()
-        return count <= self.limit

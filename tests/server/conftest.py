@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import pytest
 from argon2 import PasswordHasher
 
-from server.api_accounts import PASSWORDS
+from server import app_keys
 from server.app import create_app
 from server.passwords import Passwords
 from server.settings import Settings
@@ -34,7 +34,7 @@ def make_client(aiohttp_client, make_settings, redis):
     async def make(app=None, **overrides):
         if app is None:
             app = create_app(make_settings(**overrides))
-            app[PASSWORDS] = Passwords(FAST_HASHER)
+            app[app_keys.PASSWORDS] = Passwords(FAST_HASHER)
         return await aiohttp_client(app)
     return make
 

@@ -8,7 +8,6 @@ import time
 import pytest
 
 from server.live.namespace_base import ROOM_NOT_FOUND_FLOOR_S
-from server.live.services import LIVE
 from tests.support import factories
 from tests.support.live_clients import LiveClient, Refused, connect_host, connect_student, new_attempt
 
@@ -120,8 +119,10 @@ async def test_oversized_message_closes_only_that_connection(game):
 async def test_message_flood_is_rate_limited_and_the_room_plays_on(game):
     question = await started(game)
     acks = await asyncio.gather(*(game["bo"].call("state") for _ in range(60)))
-    codes = [a["error"]["code"] for a in acks if not a["ok"]]
-    assert codes and set(codes) == {"rate_limited"}
+    refused = [a["error"] for a in acks if not a["ok"]]
+    assert refused and {e["code"] for e in refused} == {"rate_limited"}
+    # Each says when the bucket has a message again: 10 a second, so within about 0.1 s.
+    assert all(1 <= e["retry_after_ms"] <= 101 for e in refused), refused
     await asyncio.sleep(0.3)  # the bucket refills
     await assert_plays_on(game, question)
 
@@ -164,18 +165,6 @@ async def test_guessed_codes_are_indistinguishable(game, live_url, db):
     assert answers[0] == answers[1] == ("room_not_found", "room not found")
 
 
-async def test_join_flood_per_address_is_rate_limited(game, live_url, live_server):
-    live_server.app[LIVE].joins.limit = 3  # a small window for the test; the mechanism is the same
-    codes = []
-    for _ in range(5):
-        try:
-            client = await LiveClient(live_url, "/play").connect({"code": "999999x", "nickname": "F"})
-            await client.disconnect()
-        except Refused as refused:
-            codes.append(refused.code)
-    assert codes[-2:] == ["rate_limited", "rate_limited"]
-
-
 async def test_host_and_screen_refusals(game, live_url, db):
     room = game["room"]
     _, other_token = await factories.make_teacher_with_token(db)
@@ -183,7 +172,7 @@ async def test_host_and_screen_refusals(game, live_url, db):
              ("/host", {"token": other_token, "room_id": str(room["room_id"])}, "forbidden"),
              ("/host", {"token": other_token, "room_id": new_attempt()}, "room_not_found"),
              ("/host", {}, "unauthorized"),
-             ("/screen", {"code": room["code"], "screen_key": "wrong"}, "forbidden"),
+             ("/screen", {"code": room["code"], "screen_key": "wrong"}, "room_not_found"),
              ("/screen", {"code": "000000" if room["code"] != "000000" else "000001",
                           "screen_key": "x"}, "room_not_found")]
     for namespace, auth, code in cases:

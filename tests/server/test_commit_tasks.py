@@ -6,7 +6,7 @@ import uuid
 
 from sqlalchemy import text
 
-from server.live.services import LIVE
+from server import app_keys
 from tests.support import factories
 from tests.support.live_clients import connect_host, connect_student, new_attempt
 
@@ -25,7 +25,7 @@ async def test_acked_commits_are_dropped_and_a_late_retry_gets_the_same_ack(live
     first = await ada.call("answer", payload)
     assert first["ok"] and not first["duplicate"], first
 
-    game = await live_server.app[LIVE].registry.by_id(uuid.UUID(str(room["room_id"])))
+    game = await live_server.app[app_keys.LIVE].registry.by_id(uuid.UUID(str(room["room_id"])))
     assert game is not None and game._commits == {}  # nothing kept once acknowledged
 
     retry = await ada.call("answer", payload)

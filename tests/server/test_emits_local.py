@@ -8,7 +8,7 @@ import uuid
 from types import SimpleNamespace
 
 from server.live.emits import HOST, PLAY, SCREEN, Emitter
-from server.live.room_names import player_room
+from server.live.room_names import player_room, players_room
 
 
 class RecordingServer:
@@ -29,9 +29,11 @@ async def test_per_student_copies_skip_the_queue_only_when_every_connection_is_h
     # `uncounted`: the room (rebuilt by a new owner) counts no connection of this player, so
     # one may be on another worker too.
     connections = {here: 1, two_tabs_one_elsewhere: 2, elsewhere: 1, uncounted: 0}
-    yours = {pid: {"rank": 1} for pid in connections}
+    yours = {pid: {"index": 0, "you": {"rank": 1}} for pid in connections}
     room_id = uuid.uuid4()
-    await Emitter(sio).leaderboard(room_id, {"index": 0}, yours, connections)
+    emitter = Emitter(sio)
+    await emitter.to_staff(room_id, "leaderboard", {"index": 0})
+    await emitter.to_each_player("leaderboard", yours, connections)
     queued = {to: ignore for event, to, ns, ignore in sio.emits if ns == PLAY}
     assert queued == {player_room(here): True, player_room(two_tabs_one_elsewhere): False,
                       player_room(elsewhere): False, player_room(uncounted): False}
@@ -39,10 +41,13 @@ async def test_per_student_copies_skip_the_queue_only_when_every_connection_is_h
     assert staff == [(HOST, False), (SCREEN, False)]  # the teacher's screens may be anywhere
 
 
-async def test_game_over_copies_follow_the_same_rule_and_welcomes_stay_local():
-    pid = uuid.uuid4()
+async def test_room_broadcasts_go_through_the_queue_and_welcomes_stay_local():
+    pid, room_id = uuid.uuid4(), uuid.uuid4()
     sio = RecordingServer({pid: 1})
     emitter = Emitter(sio)
-    await emitter.game_over(uuid.uuid4(), {"podium": []}, {pid: {"rank": 1}}, {pid: 1})
+    await emitter.to_each_player("game_over", {pid: {"you": {"rank": 1}}}, {pid: 1})
+    await emitter.to_players(room_id, "question", {"index": 0})
     await emitter.to_connection("sid1", PLAY, "joined", {})
-    assert sio.emits[-2:] == [("game_over", player_room(pid), PLAY, True), ("joined", "sid1", PLAY, True)]
+    assert sio.emits == [("game_over", player_room(pid), PLAY, True),
+                         ("question", players_room(room_id), PLAY, False),
+                         ("joined", "sid1", PLAY, True)]

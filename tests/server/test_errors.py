@@ -30,3 +30,13 @@ async def test_unexpected_exceptions_become_a_500_error_body(aiohttp_client, cap
     resp = await client.get("/refused")
     await assert_error(resp, 418, "teapot")
     assert resp.headers["X-Why"] == "because"
+
+
+def test_a_429_cannot_be_made_without_retry_after():
+    """Every refusal for going too fast says when to come back: an ApiError(429) without a
+    Retry-After header is a bug caught where it is raised, not a header a client misses."""
+    import pytest
+
+    with pytest.raises(ValueError, match="Retry-After"):
+        ApiError(429, "too_many_things", "slow down")
+    assert ApiError(429, "too_many_things", "slow down", headers={"Retry-After": "5"}).status == 429

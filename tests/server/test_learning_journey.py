@@ -9,7 +9,7 @@ import datetime as dt
 import pytest
 from sqlalchemy import text
 
-from persistence.curriculum.catalog import track_id
+from learning.catalog import track_id
 from persistence.curriculum.seed import seed_curriculum
 from server import app_keys
 from server.app import create_app

@@ -15,10 +15,10 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from persistence.migrations import migrate_async
 from server import app_keys
+from server.api_health import readyz
 from server.app import create_app
 from server.logs import ContextFilter, JsonFormatter, log_context
 from server.metrics import redis_manager_probe
-from server.readiness import readyz
 from server.settings import Settings
 from tests.support import databases, services
 

@@ -11,7 +11,7 @@ import uuid
 import aiohttp
 from sqlalchemy import text
 
-from server.live.services import LIVE
+from server import app_keys
 from tests.persistence.curriculum.helpers import set_progress
 from tests.support import factories
 from tests.support.live_clients import LiveClient, connect_host, connect_screen, connect_student, new_attempt
@@ -151,7 +151,7 @@ async def test_a_late_joiner_gets_their_own_fact_in_state_and_the_report_aggrega
 
 async def _until_disconnected(server, room_id, player_id: str) -> None:
     """Waits until the (in-process) server has handled the player's disconnect."""
-    game = await server.app[LIVE].registry.by_id(uuid.UUID(str(room_id)))
+    game = await server.app[app_keys.LIVE].registry.by_id(uuid.UUID(str(room_id)))
     player = game.room.players[uuid.UUID(player_id)]
     for _ in range(500):
         if player.connections == 0:

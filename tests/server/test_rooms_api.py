@@ -133,11 +133,40 @@ async def test_open_rooms_per_teacher_are_capped(client, teacher, db):
             "FROM generate_series(1, 1000) i) codes WHERE NOT EXISTS (SELECT 1 FROM rooms r "
             "WHERE r.code = codes.c AND r.status <> 'finished') LIMIT :n"),
             {"t": teacher.user_id, "n": MAX_OPEN_ROOMS_PER_DAY})
-    await assert_error(await client.post("/api/rooms", json=VALID, headers=teacher.headers),
-                       429, "too_many_rooms")
+    refused = await client.post("/api/rooms", json=VALID, headers=teacher.headers)
+    await assert_error(refused, 429, "too_many_rooms")
+    # The oldest open room was made just now: it stops counting in a day.
+    assert 23 * 3600 < int(refused.headers["Retry-After"]) <= 24 * 3600
     async with db.sessions() as session, session.begin():
         await session.execute(text(
             "UPDATE rooms SET status = 'finished' WHERE id = (SELECT id FROM rooms "
             "WHERE teacher_id = :t AND status <> 'finished' LIMIT 1)"),
             {"t": teacher.user_id})
     assert (await client.post("/api/rooms", json=VALID, headers=teacher.headers)).status == 201
+
+
+async def test_a_room_in_teams_and_for_a_class(client, teacher, other_teacher, db):
+    resp = await client.post("/api/classes", json={"name": "4B"}, headers=teacher.headers)
+    class_id = (await resp.json())["class_id"]
+    resp = await client.post("/api/rooms", json={**VALID, "teams": 4, "class_id": class_id},
+                             headers=teacher.headers)
+    assert resp.status == 201, await resp.text()
+    room = await resp.json()
+    assert (room["teams"], room["team_names"], room["class_id"]) == (
+        4, ["Red", "Blue", "Green", "Yellow"], class_id)
+    shown = await (await client.get(f"/api/rooms/{room['room_id']}", headers=teacher.headers)).json()
+    assert shown["team_names"] == room["team_names"]
+    async with db.engine.connect() as conn:
+        stored = (await conn.execute(text(
+            "SELECT team_index, name FROM room_teams WHERE room_id = :r ORDER BY team_index"),
+            {"r": room["room_id"]})).all()
+    assert [tuple(r) for r in stored] == [(0, "Red"), (1, "Blue"), (2, "Green"), (3, "Yellow")]
+    plain = await (await client.post("/api/rooms", json=VALID, headers=teacher.headers)).json()
+    assert (plain["teams"], plain["team_names"], plain["class_id"]) == (None, [], None)
+    for teams in (1, 9, "2"):
+        resp = await client.post("/api/rooms", json={**VALID, "teams": teams}, headers=teacher.headers)
+        await assert_error(resp, 400, "invalid_payload")
+    resp = await client.post("/api/rooms", json={**VALID, "class_id": class_id},
+                             headers=other_teacher.headers)
+    body = await assert_error(resp, 400, "invalid_payload")
+    assert "class_id" in body["error"]["message"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from persistence.curriculum.catalog import track_id
+from learning.catalog import track_id
 from persistence.curriculum.seed import seed_curriculum
 from tests.server.conftest import assert_error
 

@@ -4,80 +4,23 @@ over both. The game plays to the end and the results agree everywhere."""
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
-import socket
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
-import aiohttp
 import pytest
 from sqlalchemy import text
 
 from rooms.leaderboard import Leaderboards
 from tests.support import factories
-from tests.support.live_clients import SECRET, LiveClient, connect_host, connect_student, new_attempt
+from tests.support.live_clients import LiveClient, connect_host, connect_student, new_attempt
+from tests.support.workers import read_logs, start_worker, stop_workers
 
 ROOT = Path(__file__).resolve().parents[2]
 STUDENTS = 10
 QUESTIONS = 3
 
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-async def shared_redis_url(redis_url):
-    """The test Redis; with TEST_REDIS_URL=fake, a private redis-server (processes cannot
-    share an in-process fakeredis)."""
-    if redis_url:
-        yield redis_url
-        return
-    binary = shutil.which("redis-server")
-    if binary is None:
-        pytest.fail("two workers need a Redis server: none configured and no redis-server binary")
-    port = free_port()
-    proc = await asyncio.create_subprocess_exec(
-        binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-        stdout=subprocess.DEVNULL)
-    await asyncio.sleep(0.3)
-    yield f"redis://127.0.0.1:{port}/0"
-    proc.terminate()
-    await proc.wait()
-
-
-def read_logs(logs: Path) -> str:
-    return "\n".join(p.read_text()[-3000:] for p in logs.glob("*.log"))
-
-
-async def start_worker(database_url: str, redis_url: str, prefix: str, logs: Path):
-    port = free_port()
-    env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url, "REDIS_PREFIX": prefix,
-           "SECRET_KEY": SECRET, "PORT": str(port), "HOST": "127.0.0.1", "MIGRATE_ON_START": "0",
-           "BATCH_WINDOW_MS": "2"}
-    with (logs / f"worker-{port}.log").open("w") as log_file:  # the child keeps its own copy
-        proc = await asyncio.create_subprocess_exec(sys.executable, "-m", "server", cwd=ROOT, env=env,
-                                                    stdout=log_file, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    async with aiohttp.ClientSession() as http:
-        for _ in range(150):
-            try:
-                async with http.get(f"{url}/healthz") as response:
-                    if response.status == 200:
-                        return proc, url
-            except aiohttp.ClientError:
-                pass
-            await asyncio.sleep(0.1)
-    proc.terminate()
-    await proc.wait()
-    raise AssertionError(f"worker did not start: {read_logs(logs)}")
 
 
 @pytest.fixture
@@ -92,16 +35,7 @@ async def two_workers(database_url, shared_redis_url, redis_prefix):
     try:
         yield workers[0][1], workers[1][1], redis
     finally:
-        for proc, _ in workers:
-            proc.terminate()
-        slow_to_stop = []
-        for proc, _ in workers:
-            try:
-                await asyncio.wait_for(proc.wait(), 30)
-            except TimeoutError:
-                proc.kill()
-                await proc.wait()
-                slow_to_stop.append(proc.pid)
+        slow_to_stop = await stop_workers([proc for proc, _ in workers])
         await delete_prefix(redis, redis_prefix)
         await redis.aclose()
         worker_logs = read_logs(logs)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import uuid
 
 from aiohttp import web
-from sqlalchemy import text
 
 from persistence.accounts import principal_for_token
+from persistence.rosters import class_owner, teacher_has_student
 from server import app_keys
 from server.auth import request_token
 from server.errors import ApiError
@@ -30,19 +30,12 @@ def query_uuid(request: web.Request, name: str) -> uuid.UUID:
         raise ApiError(400, f"invalid_{name}", f"{name} must be a UUID") from None
 
 
-async def teacher_has_student(request: web.Request, teacher_id: uuid.UUID, user_id: uuid.UUID) -> bool:
-    async with request.app[app_keys.DATABASE].engine.connect() as conn:
-        return bool(await conn.scalar(text(
-            "SELECT EXISTS (SELECT 1 FROM class_students s JOIN classes c ON c.id = s.class_id "
-            "WHERE s.user_id = :u AND c.teacher_id = :t)"), {"u": user_id, "t": teacher_id}))
-
-
 async def authorize_student_data(request: web.Request, user_id: uuid.UUID) -> tuple[uuid.UUID, str]:
     """The caller may read this student's data, or ApiError 403/401."""
     caller, role = await principal(request)
     if caller == user_id:
         return caller, role
-    if role == "teacher" and await teacher_has_student(request, caller, user_id):
+    if role == "teacher" and await teacher_has_student(request.app[app_keys.DATABASE], caller, user_id):
         return caller, role
     raise ApiError(403, "forbidden", "You may not read this student's data.")
 
@@ -51,9 +44,7 @@ async def authorize_class(request: web.Request, class_id: uuid.UUID) -> uuid.UUI
     caller, role = await principal(request)
     if role != "teacher":
         raise ApiError(403, "forbidden", "Only the class's teacher may read it.")
-    async with request.app[app_keys.DATABASE].engine.connect() as conn:
-        owner = await conn.scalar(text("SELECT teacher_id FROM classes WHERE id = :c"), {"c": class_id})
-    if owner != caller:
+    if await class_owner(request.app[app_keys.DATABASE], class_id) != caller:
         # Someone else's class is as invisible as a missing one.
         raise ApiError(404, "class_not_found", "No such class.")
     return caller

@@ -1,71 +1,90 @@
 """HTTP for the learning side: student sign-in, tracks, progress, grids, solo practice.
 
-Handlers parse, authorise, call one persistence function and reply (docs/practice.md).
+Handlers parse, authorise, call one persistence function and reply (docs/practice.md);
+`practice_errors` turns practice's refusals into HTTP statuses.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import secrets
 import uuid
-from collections.abc import AsyncIterator
+from decimal import Decimal
 
 from aiohttp import web
-from sqlalchemy import text
+from aiohttp.typedefs import Handler
 
+from learning.practice import PracticeError
 from persistence.accounts import issue_token, student_for_key
 from persistence.curriculum import grid, practice, progress
-from persistence.curriculum.after_commit import CurriculumAfterCommit, ProgressRefresher
 from persistence.curriculum.cache import LearningCache
+from persistence.database import Database
+from persistence.read_routing import ReadRouting
+from persistence.rosters import display_name_of
 from server import app_keys
-from server.curriculum_auth import authorize_class, authorize_student_data, principal, query_uuid
+from server.client_address import client_address
 from server.errors import ApiError, error_response
+from server.failure_limits import WRONG_STUDENT_KEYS, rate_limited
+from server.learning_access import authorize_class, authorize_student_data, principal, query_uuid
 from server.request_body import Body, path_uuid, read_body
 from server.timestamps import epoch_ms
 
 OPERATIONS = ("+", "-", "×", "÷")
-# Student keys are 8 characters of 31: guessing one takes far more tries than this allows.
-STUDENT_SIGN_INS_PER_ADDRESS = 30
-STUDENT_SIGN_IN_WINDOW_S = 15 * 60
-
-
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def _now(request: web.Request) -> dt.datetime:
     return request.app[app_keys.CLOCK]()
 
 
-def _db(request: web.Request):
+def _db(request: web.Request) -> Database:
     return request.app[app_keys.DATABASE]
+
+
+def _reads(request: web.Request) -> ReadRouting:
+    """Reads a replica may serve. A student's own figures are read fresh (every earlier
+    answer included: they also fill the cache under the current generation); a class's grid
+    may lag by DATABASE_REPLICA_MAX_LAG_MS."""
+    return request.app[app_keys.READS]
 
 
 def _cache(request: web.Request) -> LearningCache:
     return request.app[app_keys.LEARNING_CACHE]
 
 
-def _default(value):
+def _default(value: object) -> object:
     if isinstance(value, uuid.UUID):
         return str(value)
-    if hasattr(value, "isoformat"):
+    if isinstance(value, dt.date | dt.datetime | dt.time):
         return value.isoformat()
-    return float(value)  # Decimal
+    if isinstance(value, Decimal):
+        return float(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
 
 
-def _json(body, status: int = 200) -> web.Response:
+def _json(body: object, status: int = 200) -> web.Response:
     return web.json_response(body, status=status, dumps=lambda v: json.dumps(v, default=_default))
 
 
+# Practice's refusals (learning.practice.PracticeError) by code: bad input, nothing there,
+# locked, storage trouble (nothing stored; retry), and otherwise a conflict with the session's
+# state (session_paused, session_completed, session_not_paused, already_answered, and the
+# answer writer's attempt_id_conflict and the like).
+PRACTICE_STATUS = {
+    "invalid_mode": 400, "invalid_response_time": 400, "invalid_answer": 400,
+    "question_not_in_session": 400, "invalid_attempt": 400,
+    "session_not_found": 404, "track_not_found": 404, "track_locked": 403,
+    "storage_unavailable": 503, "writer_stopped": 503,
+}
+
+
 @web.middleware
-async def curriculum_errors(request: web.Request, handler):
+async def practice_errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """The practice service's expected failures, in the contract's error body."""
     try:
         return await handler(request)
-    except practice.PracticeError as exc:
-        return error_response(exc.status, exc.code, exc.message)
+    except PracticeError as exc:
+        return error_response(PRACTICE_STATUS.get(exc.code, 409), exc.code, exc.message)
 
 
 class StudentSignIn(Body):
@@ -87,25 +106,18 @@ class PracticeAnswer(Body):
 # --- sign-in ------------------------------------------------------------------------------
 
 
-async def _count_sign_in(request: web.Request) -> None:
-    """A fixed window per address, in Redis so it holds across workers; 429 past the limit."""
-    address = hashlib.sha256((request.remote or "unknown").encode()).hexdigest()[:32]
-    key = f"{request.app[app_keys.SETTINGS].redis_prefix}:student_signin:addr:{address}"
-    async with request.app[app_keys.REDIS].pipeline(transaction=True) as pipe:
-        pipe.incr(key)
-        pipe.expire(key, STUDENT_SIGN_IN_WINDOW_S, nx=True)
-        pipe.ttl(key)
-        count, _, ttl = await pipe.execute()
-    if count > STUDENT_SIGN_INS_PER_ADDRESS:
-        raise ApiError(429, "rate_limited", "too many sign-in attempts; try again later",
-                       headers={"Retry-After": str(max(1, ttl))})
-
-
 async def student_session(request: web.Request) -> web.Response:
     body = await read_body(request, StudentSignIn)
-    await _count_sign_in(request)
+    # Successes are never counted, so a school signing in from one address costs nothing;
+    # wrong keys are, and past the limit no key is checked (guessing stays slow).
+    limits, address = request.app[app_keys.FAILURE_LIMITS], client_address(request)
+    retry_after = await limits.retry_after(WRONG_STUDENT_KEYS, address)
+    if retry_after is not None:
+        raise rate_limited(retry_after, "too many wrong student keys from this address; "
+                                        "try again later")
     student = await student_for_key(_db(request), body.student_key)
     if student is None:
+        await limits.count(WRONG_STUDENT_KEYS, address)
         raise ApiError(401, "invalid_student_key", "no student has that key")
     settings = request.app[app_keys.SETTINGS]
     token = secrets.token_urlsafe(32)
@@ -121,7 +133,8 @@ async def student_session(request: web.Request) -> web.Response:
 async def list_tracks(request: web.Request) -> web.Response:
     user_id = path_uuid(request, "user_id", "student")
     await authorize_student_data(request, user_id)
-    return _json({"tracks": await progress.track_overview(_db(request), user_id)})
+    return _json({"tracks": await _reads(request).fresh(
+        lambda db: progress.track_overview(db, user_id))})
 
 
 async def get_track_progress(request: web.Request) -> web.Response:
@@ -129,23 +142,18 @@ async def get_track_progress(request: web.Request) -> web.Response:
     track_id = path_uuid(request, "track_id", "track")
     await authorize_student_data(request, user_id)
     body = await _cache(request).track_progress(
-        user_id, track_id, lambda: progress.track_progress(_db(request), user_id, track_id))
+        user_id, track_id, lambda: _reads(request).fresh(
+            lambda db: progress.track_progress(db, user_id, track_id)))
     if body is None:
         raise ApiError(404, "track_not_found", "no such learning track")
     return _json(body)
 
 
-async def _load_stats(request: web.Request, user_id: uuid.UUID) -> dict:
-    async with _db(request).engine.connect() as conn:
-        row = (await conn.execute(text("SELECT * FROM user_statistics WHERE user_id = :u"),
-                                  {"u": user_id})).mappings().first()
-    return {"user_id": str(user_id), "statistics": dict(row) if row else None}
-
-
 async def get_stats(request: web.Request) -> web.Response:
     user_id = path_uuid(request, "user_id", "student")
     await authorize_student_data(request, user_id)
-    return _json(await _cache(request).user_stats(user_id, lambda: _load_stats(request, user_id)))
+    return _json(await _cache(request).user_stats(
+        user_id, lambda: _reads(request).fresh(lambda db: progress.user_statistics(db, user_id))))
 
 
 async def _grid_params(request: web.Request) -> tuple[uuid.UUID, str]:
@@ -166,21 +174,31 @@ async def get_user_grid(request: web.Request) -> web.Response:
     track_id, operation = await _grid_params(request)
     body = await _cache(request).grid(
         user_id, track_id, operation,
-        lambda: grid.student_grid(_db(request), user_id, track_id, operation))
-    return _json(body)
+        lambda: _reads(request).fresh(lambda db: grid.student_grid(db, user_id, track_id, operation)))
+    # The page's title: whose grid this is (a teacher may have several open).
+    return _json({**body, "display_name": await display_name_of(_db(request), user_id)})
 
 
 async def get_class_grid(request: web.Request) -> web.Response:
     class_id = path_uuid(request, "class_id", "class")
     await authorize_class(request, class_id)
     track_id, operation = await _grid_params(request)
-    return _json(await grid.class_grid(_db(request), class_id, track_id, operation))
+    return _json(await _reads(request).bounded(
+        lambda db: grid.class_grid(db, class_id, track_id, operation)))
+
+
+async def get_today(request: web.Request) -> web.Response:
+    user_id = path_uuid(request, "user_id", "student")
+    await authorize_student_data(request, user_id)
+    today = _now(request).date()
+    return _json(await _reads(request).fresh(lambda db: practice.student_today(db, user_id, today)))
 
 
 async def get_daily_goal(request: web.Request) -> web.Response:
     user_id = path_uuid(request, "user_id", "student")
     await authorize_student_data(request, user_id)
-    return _json(await practice.daily_goal(_db(request), user_id, _now(request).date()))
+    today = _now(request).date()
+    return _json(await _reads(request).fresh(lambda db: practice.daily_goal(db, user_id, today)))
 
 
 # --- solo practice (the signed-in student only) ---------------------------------------------
@@ -211,13 +229,18 @@ async def next_question(request: web.Request) -> web.Response:
                                               _session_id(request), _now(request).date()))
 
 
+def _typed(answer: str | int) -> str:
+    """A JSON number stands for the digits it would have been typed as."""
+    return answer if isinstance(answer, str) else str(answer)
+
+
 async def answer(request: web.Request) -> web.Response:
     user_id = await _student(request)
     session_id = _session_id(request)
     body = await read_body(request, PracticeAnswer)
     result = await practice.submit_answer(
         _db(request), _cache(request), request.app[app_keys.ANSWER_WRITER], user_id, session_id,
-        attempt_id=body.attempt_id, question_id=body.question_id, raw_input=body.answer,
+        attempt_id=body.attempt_id, question_id=body.question_id, typed=_typed(body.answer),
         response_time_ms=body.response_time_ms, now=_now(request))
     return _json(result)
 
@@ -244,48 +267,20 @@ async def summary(request: web.Request) -> web.Response:
                                                 _now(request)))
 
 
-# --- wiring -------------------------------------------------------------------------------
-
-
-async def curriculum_ctx(app: web.Application) -> AsyncIterator[None]:
-    """The learning cache, and the after-commit hook on the answer writer (when present).
-
-    Append after the Redis, database and answer-writer contexts."""
-    settings = app[app_keys.SETTINGS]
-    metrics = app.get(app_keys.METRICS)
-    cache = LearningCache(app[app_keys.REDIS], settings.redis_prefix,
-                          on_hit=metrics.cache_hit if metrics else None,
-                          on_miss=metrics.cache_miss if metrics else None)
-    app[app_keys.LEARNING_CACHE] = cache
-    refresher = ProgressRefresher(app[app_keys.DATABASE], cache)
-    refresher.start()
-    app[app_keys.PROGRESS_REFRESHER] = refresher
-    if app_keys.ANSWER_WRITER in app:
-        app[app_keys.ANSWER_WRITER].add_after_commit_hook(
-            CurriculumAfterCommit(app[app_keys.DATABASE], cache, refresher))
-    yield
-    # The answer writer's context (earlier in the list) stops after this one: answers it
-    # still commits then are refreshed by their students' next answer.
-    await refresher.stop()
-
-
-def setup_curriculum(app: web.Application) -> None:
-    if app_keys.CLOCK not in app:
-        app[app_keys.CLOCK] = utc_now
-    app.middlewares.append(curriculum_errors)
-    app.cleanup_ctx.append(curriculum_ctx)
-    r = app.router
-    r.add_post("/api/students/session", student_session)
-    r.add_get("/api/users/{user_id}/tracks", list_tracks)
-    r.add_get("/api/users/{user_id}/tracks/{track_id}/progress", get_track_progress)
-    r.add_get("/api/users/{user_id}/stats", get_stats)
-    r.add_get("/api/users/{user_id}/grid", get_user_grid)
-    r.add_get("/api/users/{user_id}/daily-goal", get_daily_goal)
-    r.add_get("/api/classes/{class_id}/grid", get_class_grid)
-    r.add_post("/api/practice/sessions", start_practice)
-    r.add_get("/api/practice/sessions/{session_id}/next", next_question)
-    r.add_post("/api/practice/sessions/{session_id}/answers", answer)
-    r.add_post("/api/practice/sessions/{session_id}/pause", pause)
-    r.add_post("/api/practice/sessions/{session_id}/resume", resume)
-    r.add_post("/api/practice/sessions/{session_id}/finish", finish)
-    r.add_get("/api/practice/sessions/{session_id}/summary", summary)
+ROUTES = [
+    web.post("/api/students/session", student_session),
+    web.get("/api/users/{user_id}/tracks", list_tracks),
+    web.get("/api/users/{user_id}/tracks/{track_id}/progress", get_track_progress),
+    web.get("/api/users/{user_id}/stats", get_stats),
+    web.get("/api/users/{user_id}/grid", get_user_grid),
+    web.get("/api/users/{user_id}/daily-goal", get_daily_goal),
+    web.get("/api/users/{user_id}/today", get_today),
+    web.get("/api/classes/{class_id}/grid", get_class_grid),
+    web.post("/api/practice/sessions", start_practice),
+    web.get("/api/practice/sessions/{session_id}/next", next_question),
+    web.post("/api/practice/sessions/{session_id}/answers", answer),
+    web.post("/api/practice/sessions/{session_id}/pause", pause),
+    web.post("/api/practice/sessions/{session_id}/resume", resume),
+    web.post("/api/practice/sessions/{session_id}/finish", finish),
+    web.get("/api/practice/sessions/{session_id}/summary", summary),
+]
