@@ -1,6 +1,6 @@
 """Browser tests: the real app on a free port, driven by Debian's Chromium through Playwright.
 
-Playwright's own browser download is not used (it fails offline); .ci/install-browser puts
+Playwright's own browser download is not used (it fails offline); .ci/install-test-packages puts
 Chromium at /usr/bin/chromium.
 """
 
@@ -20,6 +20,7 @@ CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run", "--disable-sync"]
 VENDOR_BUNDLE = Path(__file__).resolve().parents[2] / "web" / "vendor" / "socketio.mjs"
+VENDOR_FONT = VENDOR_BUNDLE.parent / "fonts" / "opendyslexic.css"
 PHONE = {"width": 390, "height": 844}
 PROJECTOR = {"width": 1920, "height": 1080}
 
@@ -29,7 +30,9 @@ pytestmark = pytest.mark.browser
 @pytest.fixture(scope="session")
 async def live_server(database_url: str, redis_url: str | None, redis_prefix: str):
     """The whole app (pages, API, Socket.IO) on 127.0.0.1 and a free port; yields its base URL."""
-    assert VENDOR_BUNDLE.is_file(), "run `cd web && npm ci && node scripts/vendor.mjs` (./dev does)"
+    for built in (VENDOR_BUNDLE, VENDOR_FONT):
+        assert built.is_file(), (f"{built} is missing: "
+                                 "run `cd web && npm ci && node scripts/vendor.mjs` (./dev does)")
     settings = Settings(database_url=database_url, redis_url=redis_url, redis_prefix=redis_prefix,
                         migrate_on_start=False, host="127.0.0.1", port=0)
     runner = web.AppRunner(create_app(settings))

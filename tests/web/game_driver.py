@@ -61,9 +61,11 @@ async def sign_up_teacher(page, username: str | None = None, password: str = "co
 async def create_room(page, *, title: str = "Times tables", operation: str = "×", low: int = 2,
                       high: int = 5, questions: int = 3, seconds: int = 20,
                       auto_advance_s: int | None = None, track_id: str | None = None,
-                      personal: bool = False) -> dict:
+                      personal: bool = False, teams: int | None = None,
+                      class_name: str | None = None) -> dict:
     """Fills in the New game form; returns {room_id, code, screen_url, host_url}. With
-    `track_id` the game asks that learning track's facts (`personal`: personal rounds)."""
+    `track_id` the game asks that learning track's facts (`personal`: personal rounds);
+    `teams` plays in that many teams; `class_name` is the class playing."""
     await page.fill("#room-title", title)
     await page.select_option("#room-operation", operation)
     if track_id is None:
@@ -77,6 +79,11 @@ async def create_room(page, *, title: str = "Times tables", operation: str = "×
             await page.check("#room-personal")
     await page.fill("#room-count", str(questions))
     await page.fill("#room-time", str(seconds))
+    if teams is not None:
+        await page.select_option("#room-teams", str(teams))
+    if class_name is not None:
+        await page.locator("#room-class option", has_text=class_name).wait_for(state="attached")
+        await page.select_option("#room-class", label=class_name)
     if auto_advance_s is not None:
         await page.check("#room-auto")
         await page.fill("#room-auto-seconds", str(auto_advance_s))
@@ -105,6 +112,32 @@ async def join_as_student(page, code: str, nickname: str) -> None:
     await page.keyboard.press("Enter")
     await page.wait_for_url("**/play")
     await page.wait_for_selector("[data-view=lobby]", state="visible")
+
+
+async def join_with_key(page, code: str, student_key: str) -> None:
+    """Joins as a rostered student with the key from their card."""
+    await page.goto(f"/join?code={code}")
+    await page.click("#tab-key")
+    await page.fill("#key-code", code)
+    await page.fill("#student-key", student_key)
+    await page.keyboard.press("Enter")
+    await page.wait_for_url("**/play")
+    await page.wait_for_selector("[data-view=lobby]", state="visible")
+
+
+async def add_class(page, name: str, students) -> list[str]:
+    """Creates a class with its roster on /teacher; returns the students' keys in order."""
+    await page.fill("#class-name", name)
+    await page.click("#class-form button[type=submit]")
+    await page.wait_for_selector("#roster", state="visible")
+    await page.fill("#student-names", "\n".join(students))
+    await page.click("#students-form button[type=submit]")
+    await page.locator("#roster-body tr").nth(len(students) - 1).wait_for()
+    keys = {}
+    for row in await page.locator("#roster-body tr").all():
+        cells = [c.strip() for c in await row.locator("td").all_text_contents()]
+        keys[cells[0]] = cells[1]
+    return [keys[n] for n in students]
 
 
 async def wait_for_question(page, index: int) -> str:
@@ -203,8 +236,12 @@ class Game:
         for index in range(6):
             prompt = await wait_for_question(students[0], index)
             answer = solve(prompt)
+            if index == 1 and self.viewport["width"] < 600:
+                # Before anyone answers: a reload of the last one to answer would close it.
+                await self.shoot_narrow(students[3], shoot, answer)
             for i, page in enumerate(students):
                 if i == 3 and index == 1:
+                    await page.wait_for_timeout(4000)  # the countdown rings have run a little
                     await page.keyboard.type(str(answer)[:1])
                     await shoot(page, "play-question")
                     await page.keyboard.press("Backspace")
@@ -219,6 +256,10 @@ class Game:
                 if i == 3 and index == 2:
                     await page.wait_for_selector("[data-view=leaderboard]", state="visible")
             await students[-1].wait_for_selector("[data-view=leaderboard]", state="visible")
+            if index == 0:  # one fact played: the heat map is one large tile
+                await screen.wait_for_selector("[data-view=reveal]", state="visible")
+                await screen.wait_for_timeout(800)  # the rows have slid to their places
+                await shoot(screen, "screen-reveal-first")
             if index == 2:
                 await screen.wait_for_selector("[data-view=reveal]", state="visible")
                 await shoot(screen, "screen-reveal")
@@ -228,7 +269,10 @@ class Game:
         await host.click("#btn-next")
         for page in students:
             await page.wait_for_selector("[data-view=over]", state="visible")
-        await screen.wait_for_selector("#screen-podium li")
+        # The podium rises third, second, first: shoot it once the winner stands on it.
+        await screen.wait_for_selector("#screen-podium li.p1.shown")
+        await students[1].wait_for_selector("#podium li.p1.shown")
+        await screen.wait_for_timeout(800)
         await shoot(screen, "screen-podium")
         await shoot(students[1], "play-game-over")
         await host.wait_for_selector("#phase:text('finished')")
@@ -245,8 +289,9 @@ class Game:
         grid = await self.page()
         await grid.goto("/grid")
         await shoot(grid, "grid-student-key")
-        if self.progress is None:
-            return  # no learning tracks on this server: nothing to draw a grid from
+        if self.progress is None:  # no learning tracks on this server: nothing to draw a grid from
+            await self.run_team_game(shoot, teacher, keys)
+            return
         await self.progress(keys)
         await grid.fill("#grid-key", keys[0])
         await grid.keyboard.press("Enter")
@@ -259,6 +304,24 @@ class Game:
         await shoot(teacher, "grid-class")
         if self.personal is not None:
             await self.run_personal_round(shoot, teacher)
+        await self.run_team_game(shoot, teacher, keys)
+
+    async def shoot_narrow(self, page, shoot, answer: int) -> None:
+        """The question on a 320 px phone with Extra large text (a reload applies the
+        preference; the student comes back into the question), then the page as it was."""
+        prefs = "JSON.stringify({font_size: 'x-large', color_scheme: 'default'})"
+        await page.set_viewport_size({"width": 320, "height": 640})
+        await page.evaluate(f"localStorage.setItem('mathrally.prefs', {prefs})")
+        await page.reload()
+        await page.wait_for_selector("[data-view=question]", state="visible")
+        await page.wait_for_timeout(2000)
+        await page.keyboard.type(str(answer)[:1])
+        await shoot(page, "play-question-narrow")
+        await page.keyboard.press("Backspace")
+        await page.evaluate("localStorage.removeItem('mathrally.prefs')")
+        await page.set_viewport_size(self.viewport)
+        await page.reload()
+        await page.wait_for_selector("[data-view=question]", state="visible")
 
     async def open_room(self, teacher, room: dict, names) -> tuple:
         """The projector, the teacher's host console (signed in: the teacher's browser) and
@@ -293,3 +356,64 @@ class Game:
         await shoot(screen, "screen-personal")
         await shoot(host, "host-personal")
         await host.click("#btn-end")
+
+    async def run_team_game(self, shoot, teacher, keys: list[str]) -> None:
+        """A team game of the class (students join with their keys): the lobby, the team board
+        on the projector, the console and the phones, the team podium, then the class boards."""
+        await teacher.goto("/teacher")
+        room = await create_room(teacher, title="Team tables", low=2, high=9, questions=3, seconds=20,
+                                 teams=3, class_name="Class 3B")
+        screen = await self.page()
+        await screen.goto(room["screen_url"])
+        await screen.wait_for_selector("#join-code")
+        host = await teacher.context.new_page()
+        await host.goto(room["host_url"])
+        await host.wait_for_selector("#phase:text('lobby')")
+        students = []
+        for key in keys:
+            page = await self.page()
+            await join_with_key(page, room["code"], key)
+            students.append(page)
+        await screen.locator("#names li").nth(len(keys) - 1).wait_for()
+        await host.locator("#players li").nth(len(keys) - 1).wait_for()
+        await shoot(screen, "screen-team-lobby")
+        await shoot(host, "host-team-lobby")
+        await host.click("#btn-start")
+        skill = [1.0, 0.9, 0.75, 0.6, 0.45, 0.3]
+        for index in range(3):
+            prompt = await wait_for_question(students[0], index)
+            answer = solve(prompt)
+            for i, page in enumerate(students):
+                if index == 1 and i == 3:
+                    await page.wait_for_timeout(4000)  # the countdown rings have run a little
+                    await page.keyboard.type(str(answer)[:1])
+                    await shoot(page, "play-team-question")
+                    await shoot(screen, "screen-team-question")
+                    await page.keyboard.press("Backspace")
+                right = ((index * 5 + i * 3) % 10) / 10 < skill[i]
+                await answer_by_keyboard(page, answer if right else answer + 1)
+            for page in students:
+                await page.wait_for_selector("[data-view=leaderboard]", state="visible")
+            if index == 1:
+                await screen.wait_for_selector("#screen-teams li")
+                await screen.wait_for_timeout(800)  # the rows have slid to their places
+                await shoot(screen, "screen-team-reveal")
+                await shoot(students[2], "play-team-leaderboard")
+                await shoot(host, "host-team-question")
+            await host.click("#btn-next")
+        for page in students:
+            await page.wait_for_selector("[data-view=over]", state="visible")
+        await screen.locator("#screen-podium li.p1.shown").wait_for()
+        await screen.wait_for_timeout(800)
+        await shoot(screen, "screen-team-podium")
+        await students[2].wait_for_selector("#podium li.p1.shown")
+        await shoot(students[2], "play-team-over")
+        await teacher.goto("/teacher")
+        await teacher.locator("#class-list button").first.click()
+        await teacher.locator("#board-week li .name").first.wait_for()
+        await teacher.locator("#roster").scroll_into_view_if_needed()
+        await shoot(teacher, "teacher-class-boards")
+        next_room = await create_room(teacher, title="Friday's tables", questions=3, class_name="Class 3B")
+        await screen.goto(next_room["screen_url"])
+        await screen.locator("#week-leaders li").first.wait_for()
+        await shoot(screen, "screen-lobby-week")

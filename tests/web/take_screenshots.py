@@ -17,6 +17,8 @@ from playwright.async_api import async_playwright
 from tests.support import databases, services
 from tests.web.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE, PROJECTOR
 from tests.web.game_driver import Game, give_due_review, start_app
+from tests.web.practice_shots import PRACTICE_SHOTS, shoot_practice
+from tests.web.prefs_shots import PREFS_SHOTS, shoot_display_prefs
 
 try:  # the grid shots need the learning tracks (persistence/curriculum)
     import persistence.curriculum.seed  # noqa: F401
@@ -40,7 +42,7 @@ async def give_class_progress(db, keys: list[str]) -> None:
     each student a little different, so the grids show every level."""
     from sqlalchemy import text
 
-    from persistence.curriculum.catalog import track_id
+    from learning.catalog import track_id
     from persistence.curriculum.seed import seed_curriculum
 
     await seed_curriculum(db)
@@ -86,11 +88,26 @@ async def main(only: str | None) -> None:
             browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             personal = None
             if HAS_CURRICULUM:
-                from persistence.curriculum.catalog import track_id
+                from learning.catalog import track_id
 
                 track = track_id("multiplication-12")
                 personal = (track, lambda room_id, name: give_due_review(db, room_id, name, track, 5))
+            wanted = set(only.split(",")) if only else None
             for size, viewport in SIZES.items():
+                if HAS_CURRICULUM and (wanted is None or wanted & PRACTICE_SHOTS):
+                    from persistence.curriculum.seed import seed_curriculum
+
+                    await seed_curriculum(db)
+                    await shoot_practice(browser, base, viewport, lambda page, n, s=size: shoot(page, n, s)
+                                         if wanted is None or n in wanted else asyncio.sleep(0))
+                if HAS_CURRICULUM and (wanted is None or wanted & PREFS_SHOTS):
+                    await shoot_display_prefs(
+                        browser, base, viewport,
+                        lambda page, n, s=size: shoot(page, n, s) if wanted is None or n in wanted
+                        else asyncio.sleep(0),
+                        lambda keys: give_class_progress(db, keys))
+                if wanted is not None and wanted <= PRACTICE_SHOTS | PREFS_SHOTS:
+                    continue  # only practice shots asked for: no game to play
                 game = Game(browser, base, viewport,
                             progress=(lambda keys: give_class_progress(db, keys)) if HAS_CURRICULUM else None,
                             personal=personal)

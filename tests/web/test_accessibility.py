@@ -95,3 +95,72 @@ async def test_join_page_is_labelled_for_screen_readers(open_tab):
     unnamed = await page.eval_on_selector_all(
         "button", "bs => bs.filter(b => !(b.getAttribute('aria-label') || b.textContent.trim())).length")
     assert unnamed == 0
+
+
+NARROW = {"width": 320, "height": 640}
+X_LARGE = '{"font_size": "x-large", "color_scheme": "default"}'
+
+
+@pytest.mark.parametrize("scheme", SCHEMES)
+async def test_the_focus_ring_stands_out_and_leaves_the_help_text_readable(open_tab, scheme):
+    """WCAG 1.4.11: the ring is at least 3:1 against what is around it (the page and the
+    card the field sits on), and it does not cover the help line under the field."""
+    tab = await open_tab("/join")
+    page = tab.page
+    await page.select_option("#pref-scheme", scheme)
+    await page.click("#code")
+    await page.keyboard.press("Tab")  # the keyboard's focus: :focus-visible
+    assert await page.evaluate("document.activeElement.id") == "nickname"
+    ring = await page.eval_on_selector("#nickname", """e => {
+        const s = getComputedStyle(e);
+        return {color: s.outlineColor, width: parseFloat(s.outlineWidth), offset: parseFloat(s.outlineOffset),
+                style: s.outlineStyle, bottom: e.getBoundingClientRect().bottom};
+    }""")
+    assert ring["style"] != "none" and ring["width"] >= 2
+    for around in ("body", ".card"):
+        bg = await page.eval_on_selector(around, "e => getComputedStyle(e).backgroundColor")
+        assert contrast(ring["color"], bg) >= 3, f"{scheme}: ring {ring['color']} on {around} {bg}"
+    help_top = await page.eval_on_selector("#nickname-help", "e => e.getBoundingClientRect().top")
+    assert ring["bottom"] + ring["offset"] + ring["width"] <= help_top
+    tab.assert_clean()
+
+
+@pytest.mark.parametrize("path", ["/join", "/teacher", "/grid"])
+async def test_extra_large_text_fits_a_320_pixel_screen(open_tab, path):
+    tab = await open_tab(None, viewport=NARROW)
+    await tab.page.add_init_script(f"localStorage.setItem('mathrally.prefs', '{X_LARGE}')")
+    await tab.page.goto(path)
+    await tab.page.wait_for_load_state("networkidle")
+    assert "size-x-large" in await tab.page.evaluate("document.documentElement.className")
+    overflow = await tab.page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{path} is {overflow}px too wide"
+    tab.assert_clean()
+
+
+async def test_a_refused_name_is_marked_invalid_where_it_was_typed(open_tab, live_server):
+    """A name the filter refuses comes back to /join as the name field's error: said next to
+    it, aria-invalid, focused, and it asks for another name (it is not a length problem)."""
+    from tests.web.game_driver import create_room, sign_up_teacher
+
+    teacher = await open_tab("/teacher")
+    await sign_up_teacher(teacher.page)
+    room = await create_room(teacher.page)
+    tab = await open_tab(f"/join?code={room['code']}")
+    page = tab.page
+    await page.fill("#nickname", "sh1t")
+    await page.keyboard.press("Enter")
+    await page.wait_for_url("**/join?*error=invalid_nickname*")
+    await page.wait_for_selector("#nickname[aria-invalid=true]")
+    error = await page.text_content("#nickname-error")
+    assert "choose another name" in error and "20" not in error
+    assert await page.evaluate("document.activeElement.id") == "nickname"
+    described = await page.get_attribute("#nickname", "aria-describedby")
+    assert "nickname-error" in described.split()
+    # Names that hold a bad word inside them are names: they join.
+    for name in ("Spicer", "Scunthorpe"):
+        other = await open_tab(f"/join?code={room['code']}")
+        await other.page.fill("#nickname", name)
+        await other.page.keyboard.press("Enter")
+        await other.page.wait_for_selector("[data-view=lobby]", state="visible")
+        other.assert_clean()
+    tab.assert_clean()

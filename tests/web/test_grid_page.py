@@ -3,10 +3,12 @@ fluency level, and their teacher's class view with the share of students at each
 
 from __future__ import annotations
 
+import re
+
 from playwright.async_api import expect
 from sqlalchemy import text
 
-from persistence.curriculum.catalog import track_id
+from learning.catalog import track_id
 from persistence.curriculum.seed import seed_curriculum
 from tests.web.conftest import PROJECTOR
 from tests.web.game_driver import sign_up_teacher
@@ -84,14 +86,55 @@ async def test_student_grid_and_class_grid_show_fluency_levels(open_tab, db):
     assert focused.startswith("2 × 4.")
     await expect(page.locator("#cell-details")).to_contain_text("Tries")
     await expect(page.locator("#legend li")).to_have_count(6)
+    # Levels by symbol too, and a square opens its whole record with the review schedule.
+    await expect(cell.locator(".cell-symbol")).to_have_text("★")
+    box = await cell.bounding_box()
+    assert box["width"] >= 24 and box["height"] >= 24
+    await cell.focus()
+    await page.keyboard.press("Enter")
+    dialog = page.locator("#cell-dialog")
+    await expect(dialog).to_be_visible()
+    await expect(dialog).to_contain_text("Attempts10 (10 right)")
+    await expect(dialog).to_contain_text("Average time1.5 s")
+    await expect(dialog).to_contain_text("Next review")
+    await expect(dialog).to_contain_text("Ease")
+    await page.keyboard.press("Escape")
+    await expect(dialog).to_be_hidden()
+    await expect(cell).to_be_focused()
     student.assert_clean()
 
     # The teacher's class view: each fact is split by the share of students at each level.
     await teacher.page.goto(class_href + f"&track_id={MULTIPLICATION}")
     await expect(teacher.page.locator("#grid-title")).to_have_text("Class progress: Class 4A")
     share = teacher.page.locator("td[aria-label^='2 × 3.']")
-    await expect(share).to_have_attribute("aria-label", "2 × 3. Mastered: 100%")
+    await expect(share).to_have_attribute(
+        "aria-label", re.compile(r"^2 × 3\. Mastered: 100%, Tried by: 1 student, Right: 100%"))
     await expect(share.locator(".share-bar .lvl-mastered")).to_have_count(1)
     await expect(teacher.page.locator("td[aria-label^='3 × 3.']")).to_have_attribute(
         "aria-label", "3 × 3. Not started: 100%")
+    # The facts the class finds hard (under 80% right), and a personal-rounds game on them.
+    hard = teacher.page.locator("#hard-facts li")
+    await expect(hard).to_have_count(1)
+    await expect(hard).to_have_text("7 × 8 60% right, 1 student tried")
+    await expect(teacher.page.locator("td.hard[aria-label^='7 × 8.']")).to_have_attribute(
+        "aria-label", re.compile("Hard for the class$"))
+    await teacher.page.click("#hard-game")
+    await teacher.page.wait_for_url("**/host/*")
+    room_id = teacher.page.url.rsplit("/", 1)[1]
+    async with db.engine.connect() as conn:
+        room = (await conn.execute(text(
+            "SELECT personal_rounds, track_id, operation FROM rooms WHERE id = :r"), {"r": room_id})).one()
+    assert room == (True, MULTIPLICATION, "×")
+    await expect(teacher.page.locator("#phase")).to_have_text("lobby")
+    teacher.assert_clean()
+
+
+async def test_a_teachers_grid_of_one_student_is_titled_with_their_name(open_tab, db):
+    await seed_curriculum(db)
+    teacher = await open_tab("/teacher", viewport=PROJECTOR)
+    await sign_up_teacher(teacher.page)
+    await roster_with_one_student(teacher.page, "Grace")
+    await teacher.page.click("#roster-body a:text('Grid')")
+    await teacher.page.wait_for_url("**/grid?user_id=*")
+    await expect(teacher.page.locator("#grid-title")).to_have_text("Progress: Grace")
     teacher.assert_clean()

@@ -13,6 +13,7 @@ PAGES = [
     ("/join?code=123456", "#nickname"),
     ("/teacher", "#login-form"),
     ("/grid", "#key-form"),
+    ("/practice", "#key-form"),
     ("/screen", "#stopped-text"),
 ]
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from playwright.async_api import expect
 from sqlalchemy import text
 
-from persistence.curriculum.catalog import track_id
+from learning.catalog import track_id
 from persistence.curriculum.seed import seed_curriculum
 from tests.web.conftest import PROJECTOR
 from tests.web.game_driver import (

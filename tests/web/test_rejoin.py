@@ -43,7 +43,7 @@ async def test_a_student_who_refreshes_mid_game_keeps_their_score(open_tab):
     await ada.page.reload()
     await expect(ada.page.locator("#me-name")).to_have_text("Ada")
     await expect(ada.page.locator("#score")).to_have_text(str(score))
-    await expect(ada.page.locator("#feedback")).to_contain_text("Answer saved")
+    await expect(ada.page.locator("#feedback")).to_contain_text("Correct!")  # her result, not just "saved"
     await expect(host.page.locator("#players li")).to_have_count(2)
 
     await answer_by_keyboard(bob.page, solve(await wait_for_question(bob.page, 0)))
@@ -127,3 +127,29 @@ async def test_a_rostered_student_joins_with_their_key_and_a_kicked_one_is_told(
     await bob.page.reload()
     await bob.page.wait_for_url("**/join")
     ada.assert_clean()
+
+
+async def test_digits_typed_before_a_dropped_connection_are_still_there_when_it_is_back(open_tab):
+    """Coming back (a Wi-Fi blip, or the server re-sending the room's state after Redis came
+    back) shows the same open question: what the student had typed stays in the box."""
+    host, room = await start_game(open_tab, questions=1)
+    ada, bob = await open_tab(None), await open_tab(None)
+    await join_as_student(ada.page, room["code"], "Ada")
+    await join_as_student(bob.page, room["code"], "Bob")
+    await host.page.click("#btn-start")
+    prompt = await wait_for_question(ada.page, 0)
+    answer = str(solve(prompt))
+    await ada.page.keyboard.type(answer[:-1] or answer)
+
+    await ada.page.context.set_offline(True)
+    await expect(ada.page.locator("#connection")).to_be_visible()
+    await ada.page.context.set_offline(False)
+    await expect(ada.page.locator("#connection")).to_be_hidden()
+    await expect(ada.page.locator("#answer")).to_have_value(answer[:-1] or answer)
+    await expect(ada.page.locator("#answer")).to_be_focused()
+    if len(answer) > 1:
+        await ada.page.keyboard.type(answer[-1])
+    await ada.page.keyboard.press("Enter")
+    await expect(ada.page.locator("#feedback")).to_contain_text("Correct!")
+    for tab in [host, ada]:
+        tab.assert_clean()

@@ -21,3 +21,8 @@ export async function addStudents(classId, names) {
   return api("POST", `/api/classes/${encodeURIComponent(classId)}/students`,
     { students: names.map((display_name) => ({ display_name })) });
 }
+
+/** The class's daily ("day") or weekly ("week") board of live-game points. */
+export async function loadClassBoard(classId, period) {
+  return api("GET", `/api/classes/${encodeURIComponent(classId)}/leaderboard?period=${period}`);
+}

@@ -8,6 +8,8 @@ import { $, $$, h, formatMs } from "./dom.js";
 import { api, teacher } from "./api.js";
 import { linkPrefsToAccount, mountPrefsControls } from "./prefs.js";
 import { SAVED_KEY } from "./session.js";
+import { LEVEL_SYMBOLS, openDetail, renderHardFacts, studentDetailRows } from "./grid_detail.js";
+import { cleanKey, forgetStudent, gameStudentKey, keyRefusal, loadStudent, signInStudent } from "./student.js";
 
 mountPrefsControls();
 
@@ -21,7 +23,6 @@ export const LEVEL_LABELS = {
   mastered: "Mastered",
 };
 const OPERATIONS = [["+", "Addition"], ["-", "Subtraction"], ["×", "Multiplication"], ["÷", "Division"]];
-const STUDENT_KEY = "mathrally.student_session";
 
 const params = new URLSearchParams(location.search);
 const view = { operation: params.get("operation") || "", trackId: params.get("track_id") || "",
@@ -38,7 +39,8 @@ function studentCells(body) {
     level: LEVELS.includes(c.fluency_level) ? c.fluency_level : "not_started",
     accuracy: c.accuracy ?? null, lastMs: c.last_response_time_ms ?? c.last_response_time ?? null,
     attempts: c.total_attempts ?? c.attempts ?? 0, answer: c.value ?? c.correct_answer ?? null,
-    mastery: c.mastery ?? null,
+    mastery: c.mastery ?? null, correct: c.correct_attempts ?? null, averageMs: c.average_response_time ?? null,
+    nextReview: c.next_review_date ?? null, interval: c.review_interval ?? null, ease: c.ease_factor ?? null,
   }));
 }
 
@@ -48,7 +50,8 @@ function classCells(body) {
     const counts = Object.fromEntries(LEVELS.map((l) => [l, Number(raw[l] || 0)]));
     const total = LEVELS.reduce((s, l) => s + counts[l], 0);
     return { a: Number(c.operand1 ?? c.row), b: Number(c.operand2 ?? c.col), op: c.operation ?? view.operation,
-      counts, total, students: c.students ?? c.student_count ?? null };
+      counts, total, students: c.students ?? c.student_count ?? null, tried: c.tried ?? 0,
+      accuracy: c.accuracy ?? null, attempts: c.attempts ?? 0, averageMs: c.average_response_time ?? null };
   });
 }
 
@@ -69,6 +72,12 @@ function describeClassCell(c) {
   const fact = `${c.a} ${c.op} ${c.b}`;
   const rows = LEVELS.filter((l) => c.counts[l] > 0).map((l) => [LEVEL_LABELS[l],
     `${Math.round((100 * c.counts[l]) / (c.total || 1))}%`]);
+  if (c.tried) {
+    rows.push(["Tried by", `${c.tried} ${c.tried === 1 ? "student" : "students"}`],
+      ["Right", fmtAccuracy(c.accuracy)]);
+    // The average time comes from the answers themselves; without any there is none to show.
+    if (c.attempts > 0 && c.averageMs) rows.push(["Average time", formatMs(c.averageMs)]);
+  }
   return [fact, rows.length ? rows : [["Students", "none yet"]]];
 }
 
@@ -78,11 +87,13 @@ function showDetails([fact, rows]) {
 }
 
 function renderLegend() {
-  $("#legend").replaceChildren(...LEVELS.map((l) => h("li", {}, h(`span.swatch.lvl-${l}`, { "aria-hidden": "true" }), LEVEL_LABELS[l])));
+  $("#legend").replaceChildren(...LEVELS.map((l) => h("li", {},
+    h(`span.swatch.lvl-${l}`, { "aria-hidden": "true", text: LEVEL_SYMBOLS[l] }), LEVEL_LABELS[l])));
 }
 
 function renderGrid(cells, { classView }) {
   const table = $("#grid");
+  const hard = classView ? renderHardFacts(cells, view) : new Set();
   const rows = [...new Set(cells.map((c) => c.a))].sort((x, y) => x - y);
   const cols = [...new Set(cells.map((c) => c.b))].sort((x, y) => x - y);
   const byFact = new Map(cells.map((c) => [`${c.a}|${c.b}`, c]));
@@ -110,10 +121,21 @@ function renderGrid(cells, { classView }) {
         bar.append(seg);
       }
       td.append(bar);
+      if (hard.has(`${a}|${b}`)) {
+        td.classList.add("hard");
+        td.append(h("span.cell-symbol", { "aria-hidden": "true", text: "!" }));
+        td.setAttribute("aria-label", `${td.getAttribute("aria-label")}. Hard for the class`);
+      }
     } else {
       td.classList.add(`lvl-${c.level}`);
+      td.append(h("span.cell-symbol", { "aria-hidden": "true", text: LEVEL_SYMBOLS[c.level] }));
     }
     const show = () => showDetails(describe(c));
+    const open = () => openDetail(fact, classView ? details : studentDetailRows(c, LEVEL_LABELS[c.level]), td);
+    td.setAttribute("role", "button");
+    td.setAttribute("aria-haspopup", "dialog");
+    td.addEventListener("click", open);
+    td.addEventListener("keydown", (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); open(); } });
     td.addEventListener("mouseenter", show);
     td.addEventListener("focus", show);
     return td;
@@ -207,7 +229,7 @@ async function start() {
 
 function handleError(err) {
   if (err.status === 401 && !view.classId && !params.get("user_id")) {
-    sessionStorage.removeItem(STUDENT_KEY);
+    forgetStudent();
     askForKey("Please type your student key again.");
   } else notice(err.message);
 }
@@ -237,30 +259,26 @@ function askForKey(message = "") {
   $("#grid-key").focus();
 }
 
-async function studentSession(studentKey) {
-  const body = await api("POST", "/api/students/session", { student_key: studentKey }, { token: null });
-  const session = { token: body.token, user_id: body.user_id, display_name: body.display_name };
-  sessionStorage.setItem(STUDENT_KEY, JSON.stringify(session));
-  return session;
-}
-
 function init() {
   renderLegend();
-  $("#key-form").addEventListener("submit", async (e) => {
+  $("#key-form").addEventListener("submit", (e) => {
     e.preventDefault();
-    const key = $("#grid-key").value.replace(/\s+/g, "").toUpperCase();
+    const key = cleanKey($("#grid-key").value);
     if (!key) { $("#grid-key-error").textContent = "Type your student key."; return; }
+    signIn(key);
+  });
+  async function signIn(key) {
     try {
-      const s = await studentSession(key);
+      const s = await signInStudent(key);
       view.token = s.token;
       view.userId = s.user_id;
       $("#key-form").hidden = true;
       if (s.display_name) $("#grid-title").textContent = `My progress, ${s.display_name}`;
       start();
     } catch (err) {
-      $("#grid-key-error").textContent = err.status === 401 || err.status === 404 ? "That key was not found." : err.message;
+      askForKey(keyRefusal(err));
     }
-  });
+  }
   if (view.classId || view.userId) {
     if (!teacher()?.token) { notice("Sign in on the teacher page to see this grid."); return; }
     view.token = teacher().token;
@@ -268,13 +286,14 @@ function init() {
     start();
     return;
   }
-  let session = null;
-  try { session = JSON.parse(sessionStorage.getItem(STUDENT_KEY) || "null"); } catch { session = null; }
+  const session = loadStudent();
   if (session?.token) {
     view.token = session.token;
     view.userId = session.user_id;
     if (session.display_name) $("#grid-title").textContent = `My progress, ${session.display_name}`;
     start();
+  } else if (gameStudentKey()) {
+    signIn(gameStudentKey());  // came from a live game joined with the key
   } else {
     askForKey();
   }

@@ -1,7 +1,7 @@
 // /host/{room_id}: the teacher's console for one live game.
 import { $, h, formatMs, percent } from "./dom.js";
 import { api, teacher } from "./api.js";
-import { renderLeaders, promptText } from "./board.js";
+import { renderLeaders, renderTeams, promptText } from "./board.js";
 import { connect, request, refusalCode, refusalMessage } from "./socket.js";
 import { linkPrefsToAccount, mountPrefsControls } from "./prefs.js";
 
@@ -9,7 +9,7 @@ mountPrefsControls();
 linkPrefsToAccount(teacher()?.token);
 
 const roomId = decodeURIComponent(location.pathname.split("/").filter(Boolean)[1] || "");
-const state = { phase: "connecting", index: -1, total: null, locked: false, players: [] };
+const state = { phase: "connecting", index: -1, total: null, locked: false, players: [], teams: [] };
 const questions = new Map();  // index → {prompt, correct_answer, answered, correct, average}
 let socket = null;
 
@@ -29,8 +29,9 @@ function render() {
   $("#btn-lock").textContent = state.locked ? "Unlock the room" : "Lock the room";
   $("#locked-note").hidden = !state.locked;
   $("#player-count").textContent = String(state.players.length);
-  $("#players").replaceChildren(...state.players.map((pl) => h("li", {},
-    h("span", { text: pl.nickname }),
+  $("#players").replaceChildren(...state.players.map((pl) => h(`li${teamClass(pl)}`, {},
+    h("span", {}, typeof pl.team === "number" ? h("span.team-swatch", { "aria-hidden": "true" }) : null, pl.nickname),
+    teamControl(pl, p),
     p === "finished" ? null : h("button.secondary", {
       type: "button", "aria-label": `Remove ${pl.nickname}`, text: "Kick",
       on: { click: () => kick(pl) },
@@ -48,6 +49,25 @@ function render() {
       h("td.num", { text: cell(q.correct, (c) => percent(c, q.answered)) }),
       h("td.num", { text: cell(q.average, formatMs) }));
   }));
+}
+
+function teamClass(player) { return typeof player.team === "number" ? `.team-${player.team}` : ""; }
+
+/** Team mode: in the lobby a player's team is a choice (a `move`); later it is only shown. */
+function teamControl(player, phase) {
+  if (!state.teams.length || typeof player.team !== "number") return null;
+  const name = state.teams[player.team]?.name ?? "";
+  if (phase !== "lobby") return h("span.muted", { text: name });
+  return h("select.team-select", {
+    "aria-label": `Team of ${player.nickname}`,
+    on: { change: (e) => move(player, Number(e.currentTarget.value)) },
+  }, ...state.teams.map((t) => h("option", { value: String(t.team), text: t.name, selected: t.team === player.team })));
+}
+
+async function move(player, team) {
+  const ack = await act("move", { player_id: player.player_id, team });
+  if (ack.ok) player.team = team;
+  render();
 }
 
 async function act(event, payload, button) {
@@ -105,7 +125,14 @@ function onClosed(c) {
   render();
 }
 
+function showTeams(teams) {
+  if (!teams?.length) return;
+  renderTeams($("#host-teams"), teams);
+  $("#host-teams-box").hidden = false;
+}
+
 function onState(s) {
+  showTeams(s.teams);
   state.phase = s.phase;
   if (typeof s.locked === "boolean") state.locked = s.locked;
   state.index = s.index ?? state.index;
@@ -163,6 +190,7 @@ function start() {
   socket.on("state", onState);
   socket.on("lobby", (l) => {
     state.players = l.players || [];
+    state.teams = l.teams || [];
     state.locked = Boolean(l.locked);
     if (state.phase === "connecting") state.phase = "lobby";
     render();
@@ -170,11 +198,12 @@ function start() {
   socket.on("question", onQuestion);
   socket.on("answer_progress", onProgress);
   socket.on("question_closed", onClosed);
-  socket.on("leaderboard", (b) => { renderLeaders($("#leaders"), b.top); });
+  socket.on("leaderboard", (b) => { renderLeaders($("#leaders"), b.top); showTeams(b.teams); });
   socket.on("game_over", (g) => {
     state.phase = "finished";
     $("#live-prompt").textContent = "Game over";
     renderLeaders($("#leaders"), g.top);
+    showTeams(g.teams);
     render();
   });
   $("#btn-start").addEventListener("click", (e) => act("start", {}, e.currentTarget));

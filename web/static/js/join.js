@@ -60,6 +60,13 @@ function init() {
   $("#key-code").value = code;
   const error = params.get("error");
   if (error) $("#join-notice").textContent = refusalMessage(error);
+  // A refused name is the name field's error: said next to it and marked invalid, so a
+  // screen reader announces it there.
+  const nameRefused = error === "invalid_nickname" || error === "nickname_taken";
+  if (nameRefused) {
+    $("#nickname-error").textContent = refusalMessage(error);
+    $("#nickname").setAttribute("aria-invalid", "true");
+  }
   const savedKey = localStorage.getItem(SAVED_KEY);
   if (savedKey) {
     $("#student-key").value = savedKey;
@@ -76,7 +83,8 @@ function init() {
       next.focus();
     });
   }
-  const first = code ? (savedKey ? "#student-key" : "#nickname") : (savedKey ? "#key-code" : "#code");
+  const first = nameRefused ? "#nickname"
+    : code ? (savedKey ? "#student-key" : "#nickname") : (savedKey ? "#key-code" : "#code");
   $(first).focus();
 
   $("#form-name").addEventListener("submit", (e) => {

@@ -9,8 +9,11 @@ export function connect(namespace, auth) {
     // fall back to long-polling where a school proxy blocks websockets.
     transports: ["websocket", "polling"],
     tryAllTransports: true,
+    // Exponential backoff with ±50 % jitter, so a class whose server went away does not
+    // come back in one stampede.
     reconnectionDelay: 500,
     reconnectionDelayMax: 4000,
+    randomizationFactor: 0.5,
   });
 }
 
@@ -30,7 +33,7 @@ const REFUSALS = {
   room_locked: "This game is locked: the teacher is not letting anyone else in.",
   game_over: "This game has finished.",
   nickname_taken: "Someone in this game already uses that name. Pick another one.",
-  invalid_nickname: "That name can't be used. Pick another one (1 to 20 letters).",
+  invalid_nickname: "That name can't be used here. Please choose another name.",
   rate_limited: "Too many tries. Wait a few seconds and try again.",
   unauthorized: "Please sign in again.",
   forbidden: "You are not allowed to open this game.",
@@ -38,6 +41,11 @@ const REFUSALS = {
   invalid_payload: "Something was missing. Please try again.",
   student_key: "That student key is not in this teacher's classes. Check your card.",
 };
+
+/** Reconnect after a random 0.25–1.25 s: 300 phones told to leave at once spread out. */
+export function reconnectSoon(socket, afterSeconds = 0.25) {
+  setTimeout(() => socket.connect(), (afterSeconds + Math.random()) * 1000);
+}
 
 /** The refusal code of a connect_error, or null when it is a network problem (retry). */
 export function refusalCode(err) {

@@ -2,7 +2,9 @@
 import { $, $$, h, showView } from "./dom.js";
 import { api, ApiError, setTeacher, teacher } from "./api.js";
 import { linkPrefsToAccount, mountPrefsControls } from "./prefs.js";
-import { classIdOf, loadClasses, loadRoster, addStudents } from "./classes.js";
+import { classIdOf, loadClasses, loadClassBoard, loadRoster, addStudents } from "./classes.js";
+import { renderLeaders } from "./board.js";
+import { openStudentControls, wireStudentControls } from "./student_controls.js";
 
 mountPrefsControls();
 
@@ -187,6 +189,8 @@ function wireRoomForm() {
       body.max_operand = numberOf("#room-max");
       if (!(body.min_operand <= body.max_operand)) return fieldError(err, "“From” must not be more than “To”.");
     }
+    if ($("#room-class").value) body.class_id = $("#room-class").value;
+    if ($("#room-teams").value) body.teams = Number($("#room-teams").value);
     if ($("#room-auto").checked) body.auto_advance_ms = numberOf("#room-auto-seconds") * 1000;
     if (!(body.question_count >= 1 && body.question_count <= 100)) return fieldError(err, "Between 1 and 100 questions.");
     if (!(body.time_limit_ms >= 3000 && body.time_limit_ms <= 120000)) return fieldError(err, "Between 3 and 120 seconds per question.");
@@ -215,6 +219,9 @@ async function refreshClasses() {
   try {
     const classes = await loadClasses();
     $("#classes-notice").textContent = "";
+    const chosen = $("#room-class").value;
+    $("#room-class").replaceChildren(h("option", { value: "", text: "No class" }),
+      ...classes.map((c) => h("option", { value: classIdOf(c), text: c.name, selected: classIdOf(c) === chosen })));
     $("#class-list").replaceChildren(...classes.map((c) => h("li", {},
       h("span", {}, h("strong", { text: c.name }), " ",
         h("span.muted", { text: c.student_count !== undefined ? `${c.student_count} students` : "" })),
@@ -235,18 +242,41 @@ async function openClass(c) {
   $("#print-cards").href = `/cards?class_id=${encodeURIComponent(id)}`;
   $("#class-grid").href = `/grid?class_id=${encodeURIComponent(id)}`;
   for (const b of $$("#class-list button")) b.setAttribute("aria-pressed", String(b.closest("li").textContent.startsWith(c.name)));
+  showClassBoards(id);
   try {
     const students = await loadRoster(id);
     $("#roster-body").replaceChildren(...students.map((s) => h("tr", {},
       h("td", { text: s.display_name }),
       h("td.key", { text: s.student_key }),
-      h("td", {}, h("a", { href: `/grid?user_id=${encodeURIComponent(s.user_id)}`, text: "Grid" })))));
+      h("td", {}, h("a", { href: `/grid?user_id=${encodeURIComponent(s.user_id)}`, text: "Grid" })),
+      h("td", {}, h("button.secondary.controls", { type: "button", text: "Settings",
+        "aria-label": `Practice settings for ${s.display_name}`,
+        on: { click: (e) => openStudentControls(s, e.currentTarget) } })))));
   } catch (err) {
     fieldError($("#students-error"), err);
   }
 }
 
+/** The class's top scorers today and this week (live-game points; everyone else has none). */
+async function showClassBoards(classId) {
+  for (const period of ["day", "week"]) {
+    const list = $(`#board-${period}`);
+    try {
+      const body = await loadClassBoard(classId, period);
+      const scored = body.board.filter((e) => e.points > 0).slice(0, 5);
+      if (scored.length) {
+        renderLeaders(list, scored.map((e) => ({ rank: e.rank, player_id: e.user_id, nickname: e.display_name, score: e.points })));
+      } else {
+        list.replaceChildren(h("li.empty.muted", { text: period === "day" ? "No points yet today." : "No points yet this week." }));
+      }
+    } catch (err) {
+      list.replaceChildren(h("li.empty.muted", { text: `Not available: ${err.message}` }));
+    }
+  }
+}
+
 function wireClasses() {
+  wireStudentControls();
   $("#class-form").addEventListener("submit", async (e) => {
     e.preventDefault();
     const name = $("#class-name").value.trim();
