@@ -5,12 +5,11 @@ with deploy/pgbackrest/postgresql-archiving.conf, and drives pgBackRest with
 deploy/pgbackrest/pgbackrest.conf (only its paths moved into a temporary folder): stanza-create,
 check, a full and an incremental backup, then a point-in-time restore into a new data folder
 that must hold exactly the rows committed before the target time.
-pgBackRest comes from .ci/install-ops.
+pgBackRest and the server binaries come from .ci/install-test-packages (./dev test runs it).
 """
 
 from __future__ import annotations
 
-import configparser
 import os
 import pwd
 import re
@@ -25,19 +24,11 @@ from pathlib import Path
 
 import pytest
 
-DEPLOY = Path(__file__).resolve().parents[2] / "deploy" / "pgbackrest"
-STANZA = "mathrally"
-
-
-def _ini(path: Path) -> configparser.ConfigParser:
-    parser = configparser.ConfigParser(interpolation=None, strict=True)
-    parser.optionxform = str  # keep option names as written
-    parser.read(path)
-    return parser
+from tests.support.pgbackrest import DEPLOY, STANZA, config_for_test, ini
 
 
 def _on_calendar(path: Path) -> str:
-    return _ini(path)["Timer"]["OnCalendar"]
+    return ini(path)["Timer"]["OnCalendar"]
 
 
 def _hours(on_calendar: str) -> set[int]:
@@ -47,7 +38,7 @@ def _hours(on_calendar: str) -> set[int]:
 
 
 def test_the_configuration_states_the_seed_strategy():
-    conf = _ini(DEPLOY / "pgbackrest.conf")
+    conf = ini(DEPLOY / "pgbackrest.conf")
     # Point-in-time recovery for 7 days.
     assert conf["global"]["repo1-retention-full-type"] == "time"
     assert conf["global"]["repo1-retention-full"] == "7"
@@ -63,9 +54,9 @@ def test_the_configuration_states_the_seed_strategy():
     incr = _hours(_on_calendar(DEPLOY / "pgbackrest-incr.timer"))
     assert full == {2}
     assert sorted(full | incr) == [2, 8, 14, 20] and not full & incr
-    assert _ini(DEPLOY / "pgbackrest-full.timer")["Timer"]["Unit"] == "pgbackrest-backup@full.service"
-    assert _ini(DEPLOY / "pgbackrest-incr.timer")["Timer"]["Unit"] == "pgbackrest-backup@incr.service"
-    service = _ini(DEPLOY / "pgbackrest-backup@.service")["Service"]
+    assert ini(DEPLOY / "pgbackrest-full.timer")["Timer"]["Unit"] == "pgbackrest-backup@full.service"
+    assert ini(DEPLOY / "pgbackrest-incr.timer")["Timer"]["Unit"] == "pgbackrest-backup@incr.service"
+    service = ini(DEPLOY / "pgbackrest-backup@.service")["Service"]
     assert service["ExecStart"] == f"/usr/bin/pgbackrest --stanza={STANZA} --type=%i backup"
     assert service["User"] == "postgres"
 
@@ -122,33 +113,17 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _test_config(workdir: Path, port: int) -> str:
-    """deploy/pgbackrest/pgbackrest.conf with only its paths moved into workdir."""
-    conf = _ini(DEPLOY / "pgbackrest.conf")
-    conf["global"].update({
-        "repo1-path": str(workdir / "repo"), "spool-path": str(workdir / "spool"),
-        "log-path": str(workdir / "log"), "lock-path": str(workdir / "lock"),
-        "log-level-console": "warn"})
-    conf[STANZA].update({"pg1-path": str(workdir / "data"), "pg1-port": str(port),
-                         "pg1-socket-path": str(workdir)})
-    lines = []
-    for section in conf.sections():
-        lines.append(f"[{section}]")
-        lines.extend(f"{key}={value}" for key, value in conf[section].items())
-    return "\n".join(lines) + "\n"
-
-
 @pytest.fixture
 def cluster() -> Iterator[Cluster]:
     if shutil.which("pgbackrest") is None:
-        pytest.fail("pgbackrest is not installed: run .ci/install-ops")
+        pytest.fail("pgbackrest is not installed: run .ci/install-test-packages")
     bin_dir = _pg_bin_dir()
     # PostgreSQL refuses to run as root; the Debian package's postgres user runs it here.
     as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
     workdir = Path(tempfile.mkdtemp(prefix="mathrally-pgbackrest-"))
     port = _free_port()
     config = workdir / "pgbackrest.conf"
-    config.write_text(_test_config(workdir, port))
+    config.write_text(config_for_test(workdir, workdir / "data", port, workdir))
     for sub in ("log", "lock", "spool", "repo"):
         (workdir / sub).mkdir()
     if as_user:
