@@ -1,4 +1,4 @@
-"""bench.flow_ceiling in miniature: correctness only, never a time.
+"""bench.flow.ceiling in miniature: correctness only, never a time.
 
 Its figure is a ceiling only if the replay does the writer's whole work on the database: the
 replayed database must end exactly as the recorded run left it, row for row, whatever order
@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import asyncpg
 
-from bench.flow import CpuMeter, copy_database, drop, seeded_template
-from bench.flow_ceiling import drop_idempotency_key, record, replay
+from bench.common.cpu_meter import CpuMeter
+from bench.common.postgres import copy_database, drop
+from bench.flow.ceiling import drop_idempotency_key, record, replay
+from bench.flow.workload import seeded_template
 from persistence.urls import with_database
 
 # Every table the flow writes, in the order of a unique key. The writer sends the ids of the

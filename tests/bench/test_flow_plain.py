@@ -1,4 +1,4 @@
-"""bench.flow's plain mode (bench/flow_plain.py) in miniature: correctness only, never a time.
+"""bench.flow's plain mode (bench/flow/plain.py) in miniature: correctness only, never a time.
 
 The rate it reports is committed attempts over time, so the attempts it counts must be exactly
 the ones stored, whether it works through all of them or stops at its time budget.
@@ -11,8 +11,10 @@ from urllib.parse import urlsplit
 
 import asyncpg
 
-from bench.flow import PER_ATTEMPT_CONNECTIONS, CpuMeter, seed, workload
-from bench.flow_plain import run_plain
+from bench.common.cpu_meter import CpuMeter
+from bench.flow.plain import run_plain
+from bench.flow.run import PER_ATTEMPT_CONNECTIONS
+from bench.flow.workload import seed, workload
 
 
 async def _counts(url: str) -> dict[str, int]:

@@ -12,10 +12,10 @@ import os
 
 from aiohttp.test_utils import TestServer
 
-from bench import baseline_server
-from bench.scenario import Scenario
-from bench.servers import Target
-from bench.storm import run_scenario
+from bench.storm import baseline_server
+from bench.storm.run import run_scenario
+from bench.storm.scenario import Scenario
+from bench.storm.servers import Target
 
 SMALL = Scenario("ci", rooms=1, students=20, questions=3, spread_ms=300, time_limit_ms=5000,
                  retry_share=0.2, seed=7)
@@ -65,5 +65,47 @@ async def test_small_storm_against_the_real_app_commits_every_acked_answer(
     finally:
         await server.close()
     assert_clean_storm(result)
-    assert result["room_setup"] == "http"  # teacher sign-up, login and POST /api/rooms
     assert result["committed"] == result["acked"]
+
+
+class _RefusedButStored(baseline_server.BaselineGame):
+    """The baseline, except that every third new answer is stored and then refused with
+    `storage_unavailable`, as the real writer does when a COMMIT's reply is lost: only a
+    resend of the same attempt_id (acked as a duplicate) tells the student it counted."""
+
+    def __init__(self, sio) -> None:
+        super().__init__(sio)
+        self.stored = 0
+        self.refused = 0
+
+    def answer(self, room, player, data):
+        ack = super().answer(room, player, data)
+        if ack.get("ok") and not ack.get("duplicate"):
+            self.stored += 1
+            if self.stored % 3 == 0:
+                self.refused += 1
+                return baseline_server._error("storage_unavailable", "sending it again is safe")
+        return ack
+
+
+async def test_a_refused_answer_stored_after_all_is_resent_and_counted_once(monkeypatch):
+    games: list[_RefusedButStored] = []
+
+    def game(sio):
+        games.append(_RefusedButStored(sio))
+        return games[-1]
+
+    monkeypatch.setattr(baseline_server, "BaselineGame", game)
+    server = TestServer(baseline_server.create_app(), host="127.0.0.1")
+    await server.start_server()
+    try:
+        url = str(server.make_url("/")).rstrip("/")
+        result = await run_scenario(Target("baseline", url, os.getpid()), SMALL, "aiohttp",
+                                    show_progress=False)
+    finally:
+        await server.close()
+    answers = SMALL.rooms * SMALL.students * SMALL.questions
+    assert games[0].refused > 0
+    assert result["resends"] >= games[0].refused
+    assert result["acked"] == games[0].stored == answers
+    assert result["lost"] == 0 and result["retry_mismatches"] == 0

@@ -1,7 +1,7 @@
 """A minimal Socket.IO client over one raw websocket, light enough to run thousands per process.
 
 The python-socketio client is heavier than the server it would measure, so the load generator
-speaks the wire format itself (bench/wire.py). One `SocketClient` is one Engine.IO connection
+speaks the wire format itself (bench/storm/wire.py). One `SocketClient` is one Engine.IO connection
 joined to one namespace; events go to a plain callback stamped with their arrival time, acks
 resolve the future `emit` returned. Two websocket libraries can carry it (`--client`), because
 which one is lighter per connection is a measurement, not a guess (docs/performance.md).
@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import ssl
 import time
 from collections.abc import Callable
 from typing import Any
 
-from bench import wire
+from bench.storm import wire
 
 EventHandler = Callable[[str, Any, float], None]
 
@@ -46,15 +47,17 @@ HANDSHAKE_TIMEOUT_S = 30.0
 
 
 class _WebsocketsTransport:
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self._ws: Any = None
+        self._tls = tls
 
     async def open(self, url: str, compression: bool, local_address: str | None) -> None:
         from websockets.asyncio.client import connect
 
+        secure = {"ssl": self._tls} if self._tls is not None and url.startswith("wss:") else {}
         self._ws = await connect(url, ping_interval=None, max_size=2**20, open_timeout=30,
                                  compression="deflate" if compression else None,
-                                 local_addr=(local_address, 0) if local_address else None)
+                                 local_addr=(local_address, 0) if local_address else None, **secure)
 
     async def recv(self) -> str | bytes | None:
         from websockets.exceptions import ConnectionClosed
@@ -105,23 +108,26 @@ class _AiohttpTransport:
 class TransportFactory:
     """Builds transports of one kind; aiohttp needs a ClientSession per source address (lazily)."""
 
-    def __init__(self, kind: str, compression: bool = False) -> None:
+    def __init__(self, kind: str, compression: bool = False, tls: ssl.SSLContext | None = None) -> None:
+        """`tls`: how wss:// servers are verified (a test's own certificate authority)."""
         if kind not in ("websockets", "aiohttp"):
             raise ValueError(f"unknown client library {kind!r}")
         self.kind = kind
         self.compression = compression
+        self.tls = tls
         self._sessions: dict[str | None, Any] = {}
 
     def make(self, local_address: str | None = None) -> Any:
         if self.kind == "websockets":
-            return _WebsocketsTransport()
+            return _WebsocketsTransport(self.tls)
         session = self._sessions.get(local_address)
         if session is None:
             import aiohttp
 
             # No per-host limit: every student is its own connection to the same server.
             bind = (local_address, 0) if local_address else None
-            connector = aiohttp.TCPConnector(limit=0, local_addr=bind)
+            connector = aiohttp.TCPConnector(limit=0, local_addr=bind,
+                                             ssl=self.tls if self.tls is not None else True)
             session = self._sessions[local_address] = aiohttp.ClientSession(connector=connector)
         return _AiohttpTransport(session)
 
@@ -191,6 +197,11 @@ class SocketClient:
         self._acks[ack_id] = future
         await self._transport.send(wire.encode_event(self.nsp, event, payload, ack_id))
         return await future
+
+    async def wait_closed(self) -> None:
+        """Returns once the connection is gone (the server closed it, or it broke)."""
+        if self._reader is not None:
+            await asyncio.shield(self._reader)
 
     async def close(self) -> None:
         if self.closed:

@@ -1,7 +1,7 @@
-"""The `plain` mode of bench/flow.py: the issue's yardstick, measured on this machine.
+"""The `plain` mode of bench.flow: the throughput target's yardstick, measured on this machine.
 
-Issue #2 states its target next to "one transaction per attempt measured about 3,200/s here
-with plain asyncpg". This mode is that yardstick: the seed's answer submission flow as five
+The target is stated next to "one transaction per attempt measured about 3,200/s here with
+plain asyncpg". This mode is that yardstick: the seed's answer submission flow as five
 statements (INSERT answer_attempts, UPDATE question_progress, UPDATE user_statistics, UPDATE
 daily_practice_summaries, INSERT learning_events), one transaction per attempt, each statement
 prepared once per connection (asyncpg's statement cache) and the arithmetic done in SQL on
@@ -18,18 +18,14 @@ attempts belong to different students) but does not enforce.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import asyncpg
 
-from bench.one_by_one import run_one_by_one
+from bench.common.cpu_meter import CpuMeter
+from bench.flow.one_by_one import run_one_by_one
 from persistence.answer_flow import AttemptIn
 
-if TYPE_CHECKING:
-    from bench.flow import CpuMeter
-
 # Step 1. attempt_number is a constant 1: counting earlier attempts at the fact would be a read.
-# fluency_score as persistence/flow_rules.fluency_score: 0 when wrong, else 2000 ms / response
+# fluency_score as learning/flow_rules.fluency_score: 0 when wrong, else 2000 ms / response
 # time clamped to [0.10, 1.00].
 INSERT_ATTEMPT = """
 INSERT INTO answer_attempts (
@@ -66,7 +62,7 @@ ON CONFLICT (question_id, user_id) DO UPDATE SET
 """
 
 # Step 3. The rows exist: run_plain creates them before the clock starts (CREATE_USER_STATISTICS).
-# Experience as persistence/flow_rules.experience_for without the mastered bonus.
+# Experience as learning/flow_rules.experience_for without the mastered bonus.
 UPDATE_USER_STATISTICS = """
 UPDATE user_statistics SET
     total_questions_answered = total_questions_answered + 1,

@@ -1,6 +1,6 @@
 """What one round trip to PostgreSQL costs, in CPU of the backend and of this process.
 
-    python -m bench.round_trips [--count 3000] [--rounds 3]
+    python -m bench.flow.round_trips [--count 3000] [--rounds 3]
 
 Each kind runs `--count` times on one connection, the kinds interleaved round by round:
 `SELECT 1`, and SQLAlchemy's `pool_pre_ping` check as its asyncpg dialect sends it outside a
@@ -18,8 +18,9 @@ import time
 
 import asyncpg
 
-from bench.flow import load_average, server_url
-from bench.procstat import cpu_ns
+from bench.common.machine import load_average
+from bench.common.postgres import server_url
+from bench.common.procstat import cpu_ns
 
 
 async def _select_one(conn: asyncpg.Connection) -> None:

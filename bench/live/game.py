@@ -1,6 +1,6 @@
 """A live game under load: answer ack latency (commit before ack) and question turnaround.
 
-    python -m bench.live_game [--students 50,200] [--questions 5]
+    python -m bench.live.game [--students 50,200] [--questions 5]
 
 For each size: a throw-away database on the local PostgreSQL (BENCH_DATABASE_URL, else
 postgresql://postgres@127.0.0.1:5432/postgres), the whole app on a local port with the local
@@ -27,7 +27,6 @@ from aiohttp.test_utils import TestServer
 from persistence.migrations import migrate_async
 from persistence.redis_client import create_redis, delete_prefix
 from server.app import create_app
-from server.live.services import LIVE
 from tests.support import databases, factories
 from tests.support.live_clients import LiveClient, connect_host, connect_student, live_settings
 
@@ -47,8 +46,6 @@ async def one_size(server_url: str, redis_url: str | None, students: int, questi
     db = create_database(url, pool_size=4)
     server = TestServer(create_app(live_settings(url, redis_url, prefix)), host="127.0.0.1")
     await server.start_server()
-    # Every bench client shares one address; a real class spreads over a minute or two.
-    server.app[LIVE].joins.limit = students + 10
     base = str(server.make_url("/")).rstrip("/")
     clients: list[LiveClient] = []
     try:

@@ -7,7 +7,7 @@ real server is measured against, so it does the work any implementation of the p
 do (one `question` broadcast, a `question_closed` and a leaderboard per question, a student's
 leaderboard copy with `you`) and nothing else.
 
-Run: python -m bench.baseline_server --port 8765
+Run: python -m bench.storm.baseline_server --port 8765
 """
 
 from __future__ import annotations

@@ -5,9 +5,9 @@
                          [--in-flight 2] [--batch 500]   (the batched writer's two limits)
 
 batched and per-attempt run the same five steps (persistence/flow_batch.py) on the same
-attempts, each round on a fresh copy of the same seeded database (CREATE DATABASE … TEMPLATE), on the local
-PostgreSQL (BENCH_DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/postgres, else
-the embedded one). Every attempt is durable when counted: synchronous_commit is reported.
+attempts, each round on a fresh copy of the same seeded database (CREATE DATABASE … TEMPLATE),
+on the local PostgreSQL (BENCH_DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/postgres,
+else the embedded one). Every attempt is durable when counted: synchronous_commit is reported.
 
   batched      one task per student submitting its attempts one after another through a
                GroupCommitWriter (the server's settings: 500 attempts / 12 ms, 2 in flight)
@@ -15,154 +15,37 @@ the embedded one). Every attempt is durable when counted: synchronous_commit is 
                the same attempts in the same order for a fixed time (it is the slow one)
   plain        only when asked: like per-attempt, but each attempt is the seed's five
                statements in one transaction with plain asyncpg, arithmetic in SQL
-               (bench/flow_plain.py). It exists because issue #2 sets its target beside "one
-               transaction per attempt measured about 3,200/s here with plain asyncpg": this is
-               that yardstick measured on this machine. A calibration baseline, not the flow:
-               no SM-2, no JSON statistics, no achievements, no session counters.
+               (bench/flow/plain.py): the yardstick the throughput target is stated against
+               ("one transaction per attempt, about 3,200/s with plain asyncpg"), measured on
+               this machine. A calibration baseline, not the flow: no SM-2, no JSON
+               statistics, no achievements, no session counters.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import dataclasses
-import datetime as dt
 import os
-import random
-import socket
 import statistics
 import sys
-import tempfile
 import time
 import uuid
-from decimal import Decimal
-from pathlib import Path
 
-import asyncpg
-
-from bench.flow_plain import run_plain
-from bench.one_by_one import run_one_by_one
+from bench.common.cpu_meter import CpuMeter
+from bench.common.machine import load_average, run_on_server_loop
+from bench.common.postgres import copy_database, describe_server, drop, server_url
+from bench.flow.one_by_one import run_one_by_one
+from bench.flow.plain import run_plain
+from bench.flow.workload import seeded_template
 from persistence.answer_flow import AttemptIn
 from persistence.flow_batch import KEY_LOOKUP_SETTINGS, QuestionCatalog, commit_batch
-from persistence.migrations import migrate_async
-from persistence.urls import with_database
 from server.gc_policy import CollectorPolicy
 from server.resources import create_answer_writer
 from server.settings import Settings
 
-LOCAL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PER_ATTEMPT_CONNECTIONS = 16
-FACTS = 12  # a 12 × 12 multiplication track: 144 facts
 MODES = ("batched", "per-attempt", "plain")
-
-
-def _proc_cpu_seconds(pid: int) -> float | None:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
-    except OSError:
-        return None
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-class CpuMeter:
-    """CPU seconds used by this process and by the PostgreSQL backends serving the benched
-    database (when PostgreSQL runs on this machine and /proc shows its processes): unlike
-    wall time, CPU per attempt barely depends on what else the shared machine is doing."""
-
-    def __init__(self, server: str, database: str) -> None:
-        self._server, self._database = server, database
-        self._backends: dict[int, float] = {}
-
-    async def _pids(self) -> list[int]:
-        conn = await asyncpg.connect(self._server)
-        try:
-            rows = await conn.fetch("SELECT pid FROM pg_stat_activity WHERE datname = $1",
-                                    self._database)
-        finally:
-            await conn.close()
-        return [r["pid"] for r in rows]
-
-    async def start(self) -> None:
-        self._python = time.process_time()
-        for pid in await self._pids():
-            cpu = _proc_cpu_seconds(pid)
-            if cpu is not None:
-                self._backends[pid] = cpu
-
-    async def stop(self) -> tuple[float, float | None]:
-        """(Python CPU s, PostgreSQL CPU s or None when it cannot be seen)."""
-        python = time.process_time() - self._python
-        total, seen = 0.0, False
-        for pid in await self._pids():
-            cpu = _proc_cpu_seconds(pid)
-            if cpu is not None:
-                total += cpu - self._backends.get(pid, 0.0)
-                seen = True
-        return python, total if seen else None
-
-
-def load_average() -> str:
-    """The machine is shared: the load next to a figure says how much of it we had."""
-    return " ".join(f"{x:.2f}" for x in os.getloadavg())
-
-
-def server_url() -> str:
-    if os.environ.get("BENCH_DATABASE_URL"):
-        return os.environ["BENCH_DATABASE_URL"]
-    try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=0.5):
-            return LOCAL
-    except OSError:
-        from persistence.embedded import start_embedded_postgres
-
-        return start_embedded_postgres(Path(tempfile.gettempdir()) / "mathrally-bench-embedded")
-
-
-async def seed(url: str, users: int) -> tuple[list[tuple[uuid.UUID, uuid.UUID]], list[tuple]]:
-    """Students with one practice session each, and a 12 × 12 track. Returns
-    [(user_id, session_id)] and [(question_id, correct_answer)]."""
-    conn = await asyncpg.connect(url)
-    try:
-        track = await conn.fetchval(
-            "INSERT INTO learning_tracks (name, difficulty, total_questions, operations) "
-            "VALUES ('bench ×', 'easy', $1, ARRAY['×']) RETURNING id", FACTS * FACTS)
-        facts = await conn.fetch(
-            "INSERT INTO questions (operand1, operand2, operation, correct_answer, difficulty, "
-            "category, track_id, sequence_number) "
-            "SELECT a, b, '×', a * b, 'easy', 'bench', $1, (a - 1) * $2 + b "
-            "FROM generate_series(1, $2) a, generate_series(1, $2) b RETURNING id, correct_answer",
-            track, FACTS)
-        students = await conn.fetch(
-            "INSERT INTO users (username) SELECT 'bench-' || i FROM generate_series(1, $1) i "
-            "RETURNING id", users)
-        pairs = []
-        for row in students:
-            session = await conn.fetchval(
-                "INSERT INTO practice_sessions (user_id, mode, config) "
-                "VALUES ($1, 'practice', '{}') RETURNING id", row["id"])
-            pairs.append((row["id"], session))
-        return pairs, [(f["id"], f["correct_answer"]) for f in facts]
-    finally:
-        await conn.close()
-
-
-def workload(students, facts, attempts: int, seed_value: int = 7) -> list[AttemptIn]:
-    """Attempts in time order: each student answers random facts, 85 % correctly."""
-    rng = random.Random(seed_value)
-    start = dt.datetime(2026, 3, 2, 9, 0)
-    out = []
-    for i in range(attempts):
-        user, session = students[i % len(students)]
-        question, answer = facts[rng.randrange(len(facts))]
-        given = answer if rng.random() < 0.85 else answer + 1
-        out.append(AttemptIn(
-            attempt_id=uuid.uuid4(), user_id=user, session_id=session, question_id=question,
-            raw_input=str(given), user_answer=Decimal(given), correct_answer=answer,
-            response_time_ms=rng.randint(600, 9000),
-            answered_at=start + dt.timedelta(milliseconds=50 * i)))
-    return out
 
 
 async def run_batched(url: str, attempts: list[AttemptIn], meter: CpuMeter, *,
@@ -202,53 +85,6 @@ async def run_per_attempt(url: str, attempts: list[AttemptIn], budget_s: float,
     return await run_one_by_one(url, attempts, budget_s, meter, PER_ATTEMPT_CONNECTIONS,
                                 lambda conn, a: commit_batch(conn, [a], catalog),
                                 server_settings=KEY_LOOKUP_SETTINGS)
-
-
-async def copy_database(server: str, template: str) -> tuple[str, str]:
-    name = f"bench_flow_{uuid.uuid4().hex[:10]}"
-    conn = await asyncpg.connect(server)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    finally:
-        await conn.close()
-    return name, with_database(server, name)
-
-
-async def drop(server: str, name: str) -> None:
-    conn = await asyncpg.connect(server)
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
-
-
-@contextlib.asynccontextmanager
-async def seeded_template(server: str, users: int, attempts: int):
-    """A migrated database with `users` students and the 12 × 12 track, for each round to
-    copy; dropped on exit. Yields (its name, the facts, the workload of `attempts`)."""
-    template = f"bench_flow_template_{uuid.uuid4().hex[:8]}"
-    conn = await asyncpg.connect(server)
-    try:
-        await conn.execute(f'CREATE DATABASE "{template}"')
-    finally:
-        await conn.close()
-    try:
-        template_url = with_database(server, template)
-        await migrate_async(template_url)
-        students, facts = await seed(template_url, users)
-        yield template, facts, workload(students, facts, attempts)
-    finally:
-        await drop(server, template)
-
-
-async def describe_server(server: str) -> str:
-    """The PostgreSQL version and the settings that make a commit durable, for the figures."""
-    conn = await asyncpg.connect(server)
-    try:
-        durability = {k: await conn.fetchval(f"SHOW {k}") for k in ("synchronous_commit", "fsync")}
-        return f"PostgreSQL {await conn.fetchval('SHOW server_version')}, {durability}"
-    finally:
-        await conn.close()
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -309,18 +145,8 @@ async def main(args: argparse.Namespace) -> None:
         print(f"load average (1, 5, 15 min) at the end: {load_average()}")
 
 
-def run_on_server_loop(coroutine) -> None:
-    """On uvloop, as `mathrally serve` runs (where it is installed: not on Windows)."""
-    try:
-        import uvloop
-    except ImportError:
-        asyncio.run(coroutine)
-    else:
-        uvloop.run(coroutine)
-
-
 def cli() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.flow", description=__doc__.split("\n")[0])
     parser.add_argument("--attempts", type=int, default=20000)
     parser.add_argument("--users", type=int, default=2000)
     parser.add_argument("--rounds", type=int, default=3)
@@ -338,6 +164,3 @@ def cli() -> None:
         parser.error(f"unknown mode(s) {', '.join(unknown)}; choose from {', '.join(MODES)}")
     run_on_server_loop(main(args))
 
-
-if __name__ == "__main__":
-    cli()

@@ -1,6 +1,6 @@
 """What reading every player's rank at a question's close costs, two ways, same board.
 
-    python -m bench.board_ranks [--sizes 30 2000 5000] [--rounds 7]
+    python -m bench.live.board_ranks [--sizes 30 2000 5000] [--rounds 7]
 
 At each close the live game sends every student their own rank, so it asks the room board for
 all of them. `Leaderboards.top_and_ranks` does that with one ZREVRANGE of the whole board
@@ -63,7 +63,7 @@ async def main(sizes: list[int], rounds: int) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(prog="python -m bench.board_ranks", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m bench.live.board_ranks", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[30, 2000, 5000])
     parser.add_argument("--rounds", type=int, default=7)

@@ -1,6 +1,6 @@
 """Room report and login costs: how long a teacher waits, measured on this machine.
 
-    python -m bench.reports [--players 30,300,1000] [--questions 20,50,100] [--rounds 5]
+    python -m bench.ops.reports [--players 30,300,1000] [--questions 20,50,100] [--rounds 5]
 
 For each size it seeds one finished room (players × questions attempts, set-based SQL) in a
 throw-away database on the local PostgreSQL (BENCH_DATABASE_URL, else

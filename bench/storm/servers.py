@@ -1,8 +1,11 @@
 """Start the server under test as its own process (so its CPU and RSS are its own), and stop it.
 
-`baseline` is bench/baseline_server.py; `real` is `python -m server` (serve) on a fresh PostgreSQL
+`baseline` is bench/storm/baseline_server.py; `real` is `python -m server` (serve) on a fresh PostgreSQL
 database made for the run (migrated by the server as it starts) and a Redis key prefix of its
-own; both are dropped afterwards.
+own; both are dropped afterwards. A real server may run from another checkout of the
+repository (`root`, e.g. a `git worktree` of the commit before a change), with this one's
+Python environment, so a change and the code before it run side by side under one load
+generator.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from pathlib import Path
 import aiohttp
 import asyncpg
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432/test"
 LOCAL_REDIS = "redis://127.0.0.1:6379/0"
 
@@ -67,12 +70,17 @@ def _free_port() -> int:
 
 async def start_baseline(port: int | None = None) -> ServerProcess:
     port = port or _free_port()
-    command = [sys.executable, "-m", "bench.baseline_server", "--host", "127.0.0.1", "--port", str(port)]
+    command = [sys.executable, "-m", "bench.storm.baseline_server", "--host", "127.0.0.1",
+               "--port", str(port)]
     return await _spawn("baseline", command, port, dict(os.environ))
 
 
 async def start_real(postgres_server_url: str = LOCAL_POSTGRES, redis_url: str | None = LOCAL_REDIS,
-                     port: int | None = None, extra_env: dict[str, str] | None = None) -> ServerProcess:
+                     port: int | None = None, extra_env: dict[str, str] | None = None,
+                     root: Path = REPO_ROOT, kind: str = "real",
+                     replica_server_url: str | None = None) -> ServerProcess:
+    """`replica_server_url`: a hot standby of `postgres_server_url`; the run's database on it
+    (replicated as soon as it is created) becomes the server's DATABASE_REPLICA_URL."""
     from persistence.urls import with_database
 
     port = port or _free_port()
@@ -89,11 +97,14 @@ async def start_real(postgres_server_url: str = LOCAL_POSTGRES, redis_url: str |
                 "PORT": str(port), "MIGRATE_ON_START": "1"})
     if redis_url:
         env["REDIS_URL"] = redis_url
+        env.setdefault("SECRET_KEY", f"bench-{uuid.uuid4().hex}")  # required with REDIS_URL
     else:
         env.pop("REDIS_URL", None)
+    if replica_server_url:
+        env["DATABASE_REPLICA_URL"] = with_database(replica_server_url, name)
     env.update(extra_env or {})
     try:
-        server = await _spawn("real", [sys.executable, "-m", "server"], port, env)
+        server = await _spawn(kind, [sys.executable, "-m", "server"], port, env, root)
     except BaseException:
         await _drop_database(postgres_server_url, name)
         raise
@@ -105,11 +116,12 @@ async def start_real(postgres_server_url: str = LOCAL_POSTGRES, redis_url: str |
     return server
 
 
-async def _spawn(kind: str, command: list[str], port: int, env: dict[str, str]) -> ServerProcess:
+async def _spawn(kind: str, command: list[str], port: int, env: dict[str, str],
+                 root: Path = REPO_ROOT) -> ServerProcess:
     log_path = Path(tempfile.gettempdir()) / f"mathrally-bench-{kind}-{port}.log"
     log = log_path.open("wb")
-    env["PYTHONPATH"] = str(REPO_ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    process = await asyncio.create_subprocess_exec(*command, cwd=REPO_ROOT, env=env,
+    env["PYTHONPATH"] = str(root) + os.pathsep + env.get("PYTHONPATH", "")
+    process = await asyncio.create_subprocess_exec(*command, cwd=root, env=env,
                                                    stdout=log, stderr=asyncio.subprocess.STDOUT)
     log.close()
     server = ServerProcess(kind=kind, url=f"http://127.0.0.1:{port}", process=process, log_path=log_path)

@@ -1,6 +1,6 @@
 """Restore drill: fill a scratch database, back it up, wipe it, restore it, compare every table.
 
-    python -m bench.restore_drill [--server postgresql://postgres@127.0.0.1:5432/test]
+    python -m bench.ops.restore_drill [--server postgresql://postgres@127.0.0.1:5432/test]
                                   [--attempts 200000] [--keep-database]
 
 Prints the database size, the dump size, and the seconds each step took; exits non-zero if
@@ -55,7 +55,7 @@ async def _fill(url: str, attempts: int) -> None:
                 question_index, points)
             SELECT q.id, s.user_id, s.id, q.correct_answer, g % 5 <> 0, q.correct_answer,
                    800 + g % 4000, now() - (g % 1000) * interval '1 day', 'keyboard', 1,
-                   gen_random_uuid(), g % 20, 1000 - g % 1000
+                   gen_random_uuid(), g / $2::int, 1000 - g % 1000  -- one per index and session
             FROM generate_series(1, $1::int) g
             JOIN s ON s.k = 1 + g % $2::int
             JOIN q ON q.k = g % 144

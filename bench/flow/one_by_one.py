@@ -7,14 +7,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import TYPE_CHECKING
 
 import asyncpg
 
+from bench.common.cpu_meter import CpuMeter
 from persistence.answer_flow import AttemptIn
-
-if TYPE_CHECKING:
-    from bench.flow import CpuMeter
 
 StoreOne = Callable[[asyncpg.Connection, AttemptIn], Awaitable[object]]
 

@@ -2,10 +2,15 @@
 
 Each room is set up the way a teacher does it (HTTP: account, login, POST /api/rooms), gets a
 host and a screen connection, then S students join /play. When every room is full, every host
-starts its game at once; each student answers each `question` after a random delay within the
-answer window, right with probability `correct_share`, and a share of students re-send the same
-attempt_id shortly after (a client that gave up on its ack). The host advances when its screen
-shows the leaderboard, and ends the game after the last question.
+starts its game: all at once, or (`stagger_ms`) each at its own moment within that window and
+pausing `pause_ms` (a random share of it) on each leaderboard, as the classrooms of a school
+day do. Each student answers each `question` after a random delay within the answer window,
+right with probability `correct_share`, and a share of students re-send the same attempt_id
+shortly after (a client that gave up on its ack). An answer refused with a code that says
+"send it again" is sent again with the same attempt_id until it is acknowledged, as the
+student's page does: a refused answer may have been stored after all (its COMMIT's reply was
+lost), and only the resend's ack says so. The host advances when its screen shows the
+leaderboard, and ends the game after the last question.
 """
 
 from __future__ import annotations
@@ -20,12 +25,15 @@ from typing import Any
 
 import aiohttp
 
-from bench.client import ConnectionLost, ConnectRefused, ConnectTimeout, SocketClient, TransportFactory
-from bench.wire import websocket_url
+from bench.storm.client import ConnectionLost, ConnectRefused, ConnectTimeout, SocketClient, TransportFactory
+from bench.storm.wire import websocket_url
 
 ACK_TIMEOUT_S = 30.0
 # A retry goes out this long after the first send, without waiting for the first ack.
 RETRY_DELAY_S = (0.0, 0.02)
+# Refusals that mean "not now, send the same answer again" (docs/protocol.md), and the wait
+# before sending it again when the refusal names none (`retry_after_ms`): the page's.
+RESEND_AFTER_S = {"storage_unavailable": 0.5, "unavailable": 0.5, "rate_limited": 1.0}
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,10 @@ class Scenario:
     students_per_address: int = 100
     operation: str = "×"
     seed: int = 1
+    # A school day: the rooms start at moments spread evenly over this window, and a host
+    # waits up to `pause_ms` (uniformly at random) on each leaderboard before going on.
+    stagger_ms: int = 0
+    pause_ms: int = 0
 
     @property
     def total_students(self) -> int:
@@ -52,7 +64,7 @@ class Scenario:
 
 @dataclass
 class Measurements:
-    """Everything the clients observe; plain counters and lists, read by bench/report.py."""
+    """Everything the clients observe; plain counters and lists, read by bench/storm/report.py."""
 
     connect_started: float = 0.0
     connect_finished: float = 0.0
@@ -60,10 +72,14 @@ class Measurements:
     refused: Counter[str] = field(default_factory=Counter)
     connect_failures: Counter[str] = field(default_factory=Counter)
     answers_sent: int = 0
-    acked_unique: int = 0  # ok acks with duplicate false: each must be one committed row
-    acked_duplicate: int = 0
+    # Answers (attempt_ids) acknowledged ok, by the first or any later send: each must be one
+    # committed row. A resend after a refusal may be the one acked, as a duplicate, when the
+    # refused send was stored after all.
+    acked_unique: int = 0
+    acked_duplicate: int = 0  # ok acks with duplicate true (the deliberate re-sends' among them)
     ack_errors: Counter[str] = field(default_factory=Counter)
-    lost: int = 0  # no ack at all (timeout or connection lost)
+    resends: int = 0  # sends again after a retryable refusal
+    lost: int = 0  # never acknowledged ok nor refused for good (timeout or connection lost)
     retries_sent: int = 0
     retry_mismatches: int = 0  # a retry whose ack disagrees with the first, or two non-duplicates
     ack_latency_s: list[float] = field(default_factory=list)
@@ -92,12 +108,13 @@ def format_number(value: float) -> str:
 
 
 def retry_acks_agree(first: dict[str, Any], second: dict[str, Any]) -> bool:
-    """Two acks of one attempt_id: both accepted, exactly one as new, with the same result; or
-    both refused with the same code (an answer too late is too late however often it is sent)."""
+    """Two acks of one attempt_id: both accepted, at most one as new (none when a refused send
+    was stored after all and both were resent), with the same result; or both refused with
+    the same code (an answer too late is too late however often it is sent)."""
     if first.get("ok") and second.get("ok"):
         new = [a for a in (first, second) if not a.get("duplicate")]
         results = {(a.get("is_correct"), a.get("points"), a.get("score")) for a in (first, second)}
-        return len(new) == 1 and len(results) == 1
+        return len(new) <= 1 and len(results) == 1
     if not first.get("ok") and not second.get("ok"):
         return (first.get("error") or {}).get("code") == (second.get("error") or {}).get("code")
     return False
@@ -144,8 +161,9 @@ class Student:
         retry = None
         if self.rng.random() < self.scenario.retry_share:
             retry = asyncio.ensure_future(self._retry(payload))
-        ack = await self._emit(payload)
+        ack = await self._send_until_settled(payload)
         finished = time.perf_counter()
+        acked = ack is not None and bool(ack.get("ok"))
         if ack is not None:
             m.ack_latency_s.append(finished - started)
             key = (self.room.number, index)
@@ -153,13 +171,29 @@ class Student:
             m.last_ack_by_index[index] = max(m.last_ack_by_index.get(index, 0.0), finished)
         if retry is not None:
             second = await retry
+            acked = acked or (second is not None and bool(second.get("ok")))
             if ack is not None and second is not None and not retry_acks_agree(ack, second):
                 m.retry_mismatches += 1
+        if acked:
+            m.acked_unique += 1
 
     async def _retry(self, payload: dict[str, Any]) -> dict[str, Any] | None:
         await asyncio.sleep(self.rng.uniform(*RETRY_DELAY_S))
         self.m.retries_sent += 1
-        return await self._emit(payload)
+        return await self._send_until_settled(payload)
+
+    async def _send_until_settled(self, payload: dict[str, Any]) -> dict[str, Any] | None:
+        """The answer's ack, sent again after each retryable refusal (None: no ack came)."""
+        deadline = time.monotonic() + ACK_TIMEOUT_S
+        while True:
+            ack = await self._emit(payload)
+            error = {} if ack is None or ack.get("ok") else (ack.get("error") or {})
+            if error.get("code") not in RESEND_AFTER_S or time.monotonic() > deadline:
+                return ack
+            self.m.resends += 1
+            wait_ms = error.get("retry_after_ms")
+            await asyncio.sleep(wait_ms / 1000 if isinstance(wait_ms, int)
+                                else RESEND_AFTER_S[error["code"]])
 
     async def _emit(self, payload: dict[str, Any]) -> dict[str, Any] | None:
         m = self.m
@@ -175,8 +209,6 @@ class Student:
         if ack.get("ok"):
             if ack.get("duplicate"):
                 m.acked_duplicate += 1
-            else:
-                m.acked_unique += 1
         else:
             m.ack_errors[str((ack.get("error") or {}).get("code"))] += 1
         return ack
@@ -215,8 +247,14 @@ class RoomRun:
 
     async def play(self) -> None:
         """Start, advance after each leaderboard, end after the last question."""
-        wait_s = self.scenario.time_limit_ms / 1000 + 60
+        scenario = self.scenario
+        wait_s = scenario.time_limit_ms / 1000 + 60
+        pause = random.Random(scenario.seed * 7_919 + self.number)
+        if scenario.stagger_ms and scenario.rooms > 1:
+            await asyncio.sleep(scenario.stagger_ms / 1000 * self.number / scenario.rooms)
         for index in range(self.scenario.questions):
+            if index and scenario.pause_ms:
+                await asyncio.sleep(pause.uniform(0, scenario.pause_ms / 1000))
             ack = await self.host.emit("start" if index == 0 else "next")
             if not (isinstance(ack, dict) and ack.get("ok")):
                 self.m.game_errors.append(f"room {self.number}: host {'start' if index == 0 else 'next'}"
@@ -242,39 +280,22 @@ class RoomRun:
 ROOMS_PER_TEACHER = 25
 
 
-async def create_rooms(base_url: str, rooms: list[RoomRun], scenario: Scenario,
-                       database_url: str | None = None) -> str:
-    """Teachers (sign-up, login), one POST /api/rooms per room; each room keeps its teacher's
-    token for its host. Returns "http".
-
-    A server without the teacher HTTP API yet gets its rooms from the database instead (then
-    "database" is returned), so the live game can be measured before accounts land.
-    """
+async def create_rooms(base_url: str, rooms: list[RoomRun], scenario: Scenario) -> None:
+    """Teachers (sign-up, login), one POST /api/rooms per room, as a teacher does it; each room
+    keeps its teacher's token for its host."""
     async with aiohttp.ClientSession(base_url) as http:
         limit = asyncio.Semaphore(20)
         for first in range(0, len(rooms), ROOMS_PER_TEACHER):
             group = rooms[first:first + ROOMS_PER_TEACHER]
             token = await _teacher_token(http)
-            if token is None and database_url:
-                from bench.db_setup import create_rooms_in_database
-
-                token = await create_rooms_in_database(database_url, rooms, scenario)
-                for room in rooms:
-                    room.token = token
-                return "database"
-            if token is None:
-                raise RuntimeError("the server has no POST /api/teachers and no database was given")
             await asyncio.gather(*(_create_room(http, room, token, scenario, limit) for room in group))
-    return "http"
 
 
-async def _teacher_token(http: aiohttp.ClientSession) -> str | None:
+async def _teacher_token(http: aiohttp.ClientSession) -> str:
     suffix = uuid.uuid4().hex[:8]
     teacher = {"username": f"bench{suffix}", "email": f"bench{suffix}@example.org",
                "password": f"storm-{uuid.uuid4().hex}"}
     async with http.post("/api/teachers", json=teacher) as response:
-        if response.status in (404, 405):
-            return None
         if response.status != 201:
             raise RuntimeError(f"POST /api/teachers: {response.status} {await response.text()}")
     async with http.post("/api/login", json={"username": teacher["username"],

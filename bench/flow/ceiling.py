@@ -1,26 +1,27 @@
 """The most the writer could do on this machine: the flow's writes alone, replayed.
 
-    python -m bench.flow_ceiling [--attempts 20000] [--users 2000] [--rounds 3]
+    python -m bench.flow.ceiling [--attempts 20000] [--users 2000] [--rounds 3]
                                  [--batch 500] [--in-flight 2] [--seed-only] [--plain]
                                  [--no-writer]
 
-First it runs `commit_batch` (persistence/flow_batch.py) once over bench/flow.py's workload
-in batches of `--batch` and records what each batch sends that writes or locks: the
-`lock_users` lock (and the creation of missing statistics rows), the binary COPYs of steps 1
-and 5, and the one statement of steps 2–4 and the session counters, with their parameters as
-sent. Then, each round on a fresh copy of the same seeded database, it replays only that:
-`--in-flight` connections, each taking the next recorded batch and committing it in one
-transaction, durably (a student's batch only after their previous one, as with the writer),
-with none of the flow's reads, rules, result handling or group-commit bookkeeping. The end
-state is the one the writer leaves (the same rows and values; tests/bench checks it).
+First it runs `commit_batch` (persistence/flow_batch.py) once over bench.flow's workload
+(bench/flow/workload.py) in batches of `--batch` and records what each batch sends that writes
+or locks: the `lock_users` lock (and the creation of missing statistics rows), the binary
+COPYs of steps 1 and 5, and the one statement of steps 2–4 and the session counters, with
+their parameters as sent. Then, each round on a fresh copy of the same seeded database, it
+replays only that: `--in-flight` connections, each taking the next recorded batch and
+committing it in one transaction, durably (a student's batch only after their previous one, as
+with the writer), with none of the flow's reads, rules, result handling or group-commit
+bookkeeping. The end state is the one the writer leaves (the same rows and values; tests/bench
+checks it).
 
 That is a ceiling for any writer storing these attempts through these statements: whatever
 a writer does besides them only adds to it. `--seed-only` adds a replay of the seed's writes
 alone: without the users' lock and the attempt_id index, the two things the product adds to
 them (for concurrent batches and retries), so not a safe writer, only a bound. Each round
-also runs the real writer (bench/flow.py's batched mode, same attempts, same limits) right
-after, so they compare on the same machine in the same minutes; `--plain` adds issue #2's
-plain-asyncpg yardstick (bench/flow.py's plain mode) to each round too.
+also runs the real writer (bench/flow/run.py's batched mode, same attempts, same limits) right
+after, so they compare on the same machine in the same minutes; `--plain` adds the target's
+plain-asyncpg yardstick (bench/flow/run.py's plain mode) to each round too.
 """
 
 from __future__ import annotations
@@ -36,19 +37,12 @@ from collections.abc import Awaitable, Callable
 
 import asyncpg
 
-from bench.flow import (
-    PER_ATTEMPT_CONNECTIONS,
-    CpuMeter,
-    copy_database,
-    describe_server,
-    drop,
-    load_average,
-    run_batched,
-    run_on_server_loop,
-    seeded_template,
-    server_url,
-)
-from bench.flow_plain import run_plain
+from bench.common.cpu_meter import CpuMeter
+from bench.common.machine import load_average, run_on_server_loop
+from bench.common.postgres import copy_database, describe_server, drop, server_url
+from bench.flow.plain import run_plain
+from bench.flow.run import PER_ATTEMPT_CONNECTIONS, run_batched
+from bench.flow.workload import seeded_template
 from persistence import flow_batch
 from persistence.flow_batch import QuestionCatalog, commit_batch
 from server.gc_policy import CollectorPolicy
@@ -173,7 +167,7 @@ async def main(args: argparse.Namespace) -> None:
             batches = await record(url, attempts, args.batch)
         finally:
             await drop(server, name)
-        CollectorPolicy().install()   # as bench/flow.py: freezes the workload and the recording
+        CollectorPolicy().install()   # as bench/flow/run.py: freezes the workload and the recording
         count = len(attempts)
         print(f"{described}; {count} attempts by {args.users} students in {len(batches)} "
               f"batches of {args.batch}, {args.in_flight} in flight; {args.rounds} rounds; "
@@ -236,7 +230,7 @@ def cli() -> None:
                         help="also replay without the product's additions: no users' lock, no "
                              "attempt_id index (the seed's writes alone; not a safe writer)")
     parser.add_argument("--plain", action="store_true",
-                        help="also bench/flow.py's plain mode, issue #2's yardstick (5 s a round)")
+                        help="also bench.flow's plain mode, the target's yardstick (5 s a round)")
     parser.add_argument("--no-writer", dest="writer", action="store_false",
                         help="replay only, without the real writer's rounds")
     args = parser.parse_args()

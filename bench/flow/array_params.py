@@ -1,6 +1,6 @@
 """What an array parameter costs per value, as a text literal or as asyncpg's binary array.
 
-    python -m bench.array_params [--values 500] [--repeat 400] [--rounds 2]
+    python -m bench.flow.array_params [--values 500] [--repeat 400] [--rounds 2]
 
 For each element type the answer flow sends (persistence/pg_arrays.py), a prepared
 `SELECT cardinality($1::text::T[])` gets a literal built by `array_literal`, and
@@ -22,8 +22,9 @@ from decimal import Decimal
 import asyncpg
 import orjson
 
-from bench.flow import load_average, server_url
-from bench.procstat import cpu_ns
+from bench.common.machine import load_average
+from bench.common.postgres import server_url
+from bench.common.procstat import cpu_ns
 
 
 def _uuid_literal(values) -> str:

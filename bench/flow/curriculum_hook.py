@@ -1,6 +1,6 @@
 """What the curriculum's after-commit hook costs per committed batch of answers.
 
-    python -m bench.curriculum_hook [--students 500] [--history 5] [--batch 1 50 500] [--rounds 20]
+    python -m bench.flow.curriculum_hook [--students 500] [--history 5] [--batch 1 50 500] [--rounds 20]
 
 The hook runs after each batch's COMMIT and before the writer releases the submitters, so
 its time adds to every ack's latency. For solo-practice answers it recomputes section and
@@ -33,9 +33,9 @@ from types import SimpleNamespace
 import asyncpg
 from sqlalchemy import text
 
+from learning.catalog import track_id
 from persistence.curriculum.after_commit import CurriculumAfterCommit, ProgressRefresher
 from persistence.curriculum.cache import LearningCache
-from persistence.curriculum.catalog import track_id
 from persistence.curriculum.seed import seed_curriculum
 from persistence.database import create_database
 from persistence.migrations import migrate_async

@@ -47,6 +47,23 @@ def cpu_by_pid_matching(needle: str) -> dict[int, float]:
     return found
 
 
+def cpu_of_process_and_children(pid: int) -> dict[int, float]:
+    """utime + stime of a process and of each of its live children, by pid: a PostgreSQL
+    cluster's postmaster and everything it runs (backends, WAL sender or receiver, startup
+    process), which tells a primary's CPU from its standby's on one machine."""
+    found: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = _stat_fields(int(entry.name))
+            if int(entry.name) == pid or int(fields[3]) == pid:
+                found[int(entry.name)] = (int(fields[13]) + int(fields[14])) / _TICKS
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return found
+
+
 def cpu_delta(before: dict[int, float], after: dict[int, float]) -> float:
     """CPU spent between two snapshots by the processes alive at the second one.
 

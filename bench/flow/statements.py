@@ -1,14 +1,13 @@
 """PostgreSQL CPU of each statement of the answer flow, per attempt.
 
-    python -m bench.flow_statements [--attempts 20000] [--users 2000] [--batch 500] [--as-sent]
+    python -m bench.flow.statements [--attempts 20000] [--users 2000] [--batch 500] [--as-sent]
 
-Runs `commit_batch` (persistence/flow_batch.py) over the workload of bench/flow.py in batches
-of `--batch`, on one connection, on a fresh throwaway database, and charges the CPU time the
-serving backend spent (/proc/<pid>/schedstat, nanoseconds) to the statement that ran. It
-needs PostgreSQL on this machine (its backends visible in /proc). No group commit and no
-concurrency: this is where PostgreSQL's share of the writer's cost goes, statement by
-statement; bench/flow.py gives the totals.
-"""
+Runs `commit_batch` (persistence/flow_batch.py) over bench.flow's workload
+(bench/flow/workload.py) in batches of `--batch`, on one connection, on a fresh throwaway
+database, and charges the CPU time the serving backend spent (/proc/<pid>/schedstat,
+nanoseconds) to the statement that ran. It needs PostgreSQL on this machine (its backends
+visible in /proc). No group commit and no concurrency: this is where PostgreSQL's share of the
+writer's cost goes, statement by statement; bench.flow gives the totals. """
 
 from __future__ import annotations
 
@@ -19,8 +18,10 @@ import time
 
 import asyncpg
 
-from bench.flow import copy_database, drop, load_average, seeded_template, server_url
-from bench.procstat import cpu_ns
+from bench.common.machine import load_average
+from bench.common.postgres import copy_database, drop, server_url
+from bench.common.procstat import cpu_ns
+from bench.flow.workload import seeded_template
 from persistence import flow_batch
 from persistence.flow_batch import QuestionCatalog, commit_batch
 from sql import SQL_DIR

@@ -1,0 +1,1 @@
+"""What every benchmark shares: the machine, its PostgreSQL, CPU time from /proc, percentiles."""

@@ -1,0 +1,5 @@
+import sys
+
+from bench.crosscheck.run import main
+
+sys.exit(main())

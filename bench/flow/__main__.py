@@ -1,0 +1,3 @@
+from bench.flow.run import cli
+
+cli()
