@@ -57,3 +57,16 @@ async def redis(redis_url: str | None, redis_prefix: str):
     yield client
     await delete_prefix(client, redis_prefix)
     await client.aclose()
+
+
+@pytest.fixture
+async def shared_redis_url(redis_url: str | None):
+    """A Redis several processes can share: the test Redis, or with TEST_REDIS_URL=fake a
+    private redis-server."""
+    if redis_url:
+        yield redis_url
+        return
+    from tests.support.workers import private_redis
+
+    async with private_redis() as url:
+        yield url

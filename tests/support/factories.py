@@ -41,6 +41,11 @@ async def make_track(db: Database, operation: str = "×", size: int = 3) -> tupl
                      "ans": answer, "t": track_id, "s": len(facts) + 1})
                 facts.append({"id": qid, "operand1": a, "operand2": b, "operation": operation,
                               "correct_answer": answer})
+        # A track holds the facts of its sections (the track_facts view): one section of all.
+        await session.execute(text(
+            "INSERT INTO track_sections (track_id, name, sequence_number, question_ids) "
+            "VALUES (:t, 'All', 1, CAST(:q AS uuid[]))"),
+            {"t": track_id, "q": [f["id"] for f in facts]})
     return track_id, facts
 
 
@@ -74,8 +79,10 @@ async def make_room(db: Database, teacher_id: uuid.UUID, *, operation: str = "×
                     min_operand: int | None = 2, max_operand: int | None = 9,
                     question_count: int = 3, time_limit_ms: int = 10_000,
                     auto_advance_ms: int | None = None, title: str = "Test room",
-                    track_id: uuid.UUID | None = None, personal: bool = False) -> dict:
-    """A room in the lobby with a fresh 6-digit code: {room_id, code, screen_key}."""
+                    track_id: uuid.UUID | None = None, personal: bool = False,
+                    team_names: tuple[str, ...] = ()) -> dict:
+    """A room in the lobby with a fresh 6-digit code: {room_id, code, screen_key}; in team
+    mode with `team_names`."""
     import secrets
 
     screen_key = secrets.token_urlsafe(16)
@@ -95,6 +102,10 @@ async def make_room(db: Database, teacher_id: uuid.UUID, *, operation: str = "×
                  "hi": max_operand, "n": question_count, "limit": time_limit_ms,
                  "auto": auto_advance_ms, "sk": screen_key, "track": track_id,
                  "personal": personal})
+            for index, name in enumerate(team_names):
+                await conn.execute(text(
+                    "INSERT INTO room_teams (room_id, team_index, name) VALUES (:r, :i, :n)"),
+                    {"r": room_id, "i": index, "n": name})
         return {"room_id": room_id, "code": code, "screen_key": screen_key}
     raise RuntimeError("no free room code")
 

@@ -12,40 +12,52 @@ WAIT_S = 10.0
 
 
 class Refused(Exception):
-    def __init__(self, code: str | None, message: str | None) -> None:
+    def __init__(self, code: str | None, message: str | None, data: dict | None = None) -> None:
         super().__init__(f"{code}: {message}")
         self.code = code
         self.message = message
+        self.data = data or {}
 
 
 class LiveClient:
-    def __init__(self, base_url: str, namespace: str) -> None:
+    def __init__(self, base_url: str, namespace: str, *, transport: str = "websocket",
+                 http_session=None) -> None:
+        """`transport` "polling" is long-polling only (a school proxy that blocks websockets);
+        `http_session` an aiohttp session of its own (its cookie jar: a browser's)."""
         self.base_url = base_url
         self.namespace = namespace
-        self.sio = socketio.AsyncClient(serializer="msgpack", reconnection=False)
+        self.transport = transport
+        extra = {} if http_session is None else {"http_session": http_session, "ssl_verify": False}
+        self.sio = socketio.AsyncClient(serializer="msgpack", reconnection=False, **extra)
         self.received: dict[str, list] = defaultdict(list)
         self._changed = asyncio.Condition()
         self._refusal: dict | None = None
         self.sio.on("*", self._on_any, namespace=namespace)
         self.sio.on("connect_error", self._on_connect_error, namespace=namespace)
+        self.disconnected = asyncio.Event()
+        self.sio.on("disconnect", self._on_disconnect, namespace=namespace)
 
     async def _on_any(self, event: str, data=None) -> None:
         self.received[event].append(data)
         async with self._changed:
             self._changed.notify_all()
 
+    async def _on_disconnect(self, reason=None) -> None:
+        self.disconnected.set()
+
     async def _on_connect_error(self, data=None) -> None:
         self._refusal = data if isinstance(data, dict) else {"message": data}
 
-    async def connect(self, auth: dict | object) -> LiveClient:
+    async def connect(self, auth: dict | object, headers: dict[str, str] | None = None) -> LiveClient:
         try:
-            await self.sio.connect(self.base_url, namespaces=[self.namespace], transports=["websocket"],
-                                   auth=auth, wait_timeout=WAIT_S)
+            await self.sio.connect(self.base_url, namespaces=[self.namespace], transports=[self.transport],
+                                   auth=auth, headers=headers or {}, wait_timeout=WAIT_S)
         except socketio.exceptions.ConnectionError:
             refusal = self._refusal or {}
             data = refusal.get("data") or {}
-            raise Refused(data.get("code") if isinstance(data, dict) else None,
-                          refusal.get("message")) from None
+            if not isinstance(data, dict):
+                data = {}
+            raise Refused(data.get("code"), refusal.get("message"), data) from None
         return self
 
     async def call(self, event: str, data=None) -> dict:
