@@ -231,6 +231,11 @@ class Forwarder:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
         if self._pubsub is not None:
+            # Said, not left to the closed connection: callers then see at once that this
+            # worker is gone (and an in-process Redis keeps a closed client's subscriptions).
+            with contextlib.suppress(Exception):
+                async with asyncio.timeout(1.0):
+                    await self._pubsub.unsubscribe()
             await self._pubsub.aclose()
 
     async def call(self, worker_id: str, command: RoomCommand[R]) -> R:
