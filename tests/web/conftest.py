@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 from aiohttp import web
+from limits.aio.storage import MemoryStorage
 
+from server import app_keys
 from server.app import create_app
 from server.settings import Settings
 
@@ -28,8 +30,8 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="session")
-async def live_server(database_url: str, redis_url: str | None, redis_prefix: str):
-    """The whole app (pages, API, Socket.IO) on 127.0.0.1 and a free port; yields its base URL."""
+async def live_app(database_url: str, redis_url: str | None, redis_prefix: str):
+    """The whole app (pages, API, Socket.IO) on 127.0.0.1 and a free port: (base URL, app)."""
     for built in (VENDOR_BUNDLE, VENDOR_FONT):
         assert built.is_file(), (f"{built} is missing: "
                                  "run `cd web && npm ci && node scripts/vendor.mjs` (./dev does)")
@@ -40,8 +42,14 @@ async def live_server(database_url: str, redis_url: str | None, redis_prefix: st
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
     host, port = runner.addresses[0][:2]
-    yield f"http://{host}:{port}"
+    yield f"http://{host}:{port}", runner.app
     await runner.cleanup()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app) -> str:
+    """The live app's base URL."""
+    return live_app[0]
 
 
 @pytest.fixture(scope="session")
@@ -66,11 +74,13 @@ class Tab:
 
 
 @pytest.fixture
-async def open_tab(browser, live_server, redis):
+async def open_tab(browser, live_app, redis):
     """open_tab(path, viewport=PHONE) → a Tab in its own browser context (own storage).
 
-    Depends on `redis` so what the app counted in Redis during the test (sign-up and login
-    limits per address: every tab comes from 127.0.0.1) is deleted after it."""
+    What the app counted during the test (sign-up and login limits per address: every tab
+    comes from 127.0.0.1) is forgotten after it: `redis` deletes it from Redis, and without
+    Redis the in-memory counts are reset here."""
+    live_server, app = live_app
     contexts = []
 
     async def _open(path: str = "/", viewport: dict | None = None, **context_args) -> Tab:
@@ -89,3 +99,6 @@ async def open_tab(browser, live_server, redis):
     yield _open
     for context in contexts:
         await context.close()
+    storage = app[app_keys.FAILURE_LIMITS].storage
+    if isinstance(storage, MemoryStorage):
+        await storage.reset()
