@@ -53,7 +53,7 @@ async def _run(argv: list[str], *, check: bool = True, env: dict[str, str] | Non
     proc = await asyncio.create_subprocess_exec(*argv, stdout=subprocess.PIPE,
                                                 stderr=subprocess.STDOUT,
                                                 env={**os.environ, **env} if env else None)
-    async with asyncio.timeout(120):
+    async with asyncio.timeout(240):
         out, _ = await proc.communicate()
     text = out.decode(errors="replace")
     if check and proc.returncode != 0:
@@ -121,8 +121,14 @@ class PrivatePostgres:
     async def start(self) -> None:
         options = (f"-p {self.port} -c listen_addresses={self.host} -k {self.root} "
                    "-c fsync=off -c max_connections=100 -c shared_buffers=32MB")
-        await self._as_owner([str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-l",
-                              str(self.log), "-o", options, "-w", "-t", "60", "start"])
+        # A standby counts as started only once it is consistent, after asking its archive for
+        # WAL: once, on the loaded 2-core CI machine, that took over 60 s.
+        try:
+            await self._as_owner([str(self.bin_dir / "pg_ctl"), "-D", str(self.data), "-l",
+                                  str(self.log), "-o", options, "-w", "-t", "180", "start"])
+        except RuntimeError as exc:
+            tail = self.log.read_text(errors="replace")[-3000:] if self.log.exists() else ""
+            raise RuntimeError(f"{exc}\nthe server's log ends:\n{tail}") from None
 
     def postmaster_pid(self) -> int:
         """The running server's main process (every backend is its child)."""
