@@ -131,8 +131,12 @@ class RoomGateway:
                     raise
         raise room_moving()
 
-    async def run_here(self, command: RoomCommand[R]) -> R:
-        """Run `command` on a room this worker owns (also the Forwarder's handler)."""
+    async def run_forwarded(self, command: RoomCommand[R]) -> R:
+        """The Forwarder's handler: a command another worker's client sent."""
+        return await self.run_here(command, from_elsewhere=True)
+
+    async def run_here(self, command: RoomCommand[R], *, from_elsewhere: bool = False) -> R:
+        """Run `command` on a room this worker owns."""
         if self._leaving:
             raise room_moving()
         game = await self._registry.by_id(command.room_id)
@@ -140,6 +144,8 @@ class RoomGateway:
             raise joining.room_not_found()
         if game.moved:
             raise room_moving()
+        if from_elsewhere:  # before it runs: its connection joins the room's audience after it
+            self._registry.audiences.reached_from_elsewhere(command.room_id)
         try:
             return await command.run(game)
         except RoomMoved:

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Callable, Sequence
 
 from rooms import joining
+from rooms.audiences import RoomAudiences
 from rooms.clock import Clock, Scheduler, naive_utc
 from rooms.game import LiveGame, accommodation_of, fact_of
 from rooms.leaderboard import BoardSeat, CommittedPoints, Leaderboards
@@ -40,8 +41,10 @@ class RoomRegistry:
     def __init__(self, *, store: RoomStore, writer: AnswerWriter, boards: Leaderboards,
                  broadcaster: Broadcaster, clock: Clock, scheduler: Scheduler,
                  rng: random.Random | None = None, worker: str = "local",
-                 census: ConnectionCensus | None = None) -> None:
+                 census: ConnectionCensus | None = None,
+                 audiences: RoomAudiences | None = None) -> None:
         self._store = store
+        self.audiences = audiences if audiences is not None else RoomAudiences()
         self._worker = worker  # who claims the rooms loaded here (rooms.owner_worker)
         self._census = census
         # room → epoch ms it stopped being served (its owner died or let go), for its rebuild
@@ -74,6 +77,7 @@ class RoomRegistry:
         anew, never served by the fenced game), closed in the background."""
         self._forget_code(room_id)
         self._in_rebuilt_board.pop(room_id, None)
+        self.audiences.released(room_id)
         game = self._games.pop(room_id, None)
         if game is not None:
             task = asyncio.get_running_loop().create_task(game.close())
@@ -148,6 +152,7 @@ class RoomRegistry:
         """Stop running a room here (another worker owns it now)."""
         self._forget_code(room_id)
         self._in_rebuilt_board.pop(room_id, None)
+        self.audiences.released(room_id)
         game = self._games.pop(room_id, None)
         if game is not None:
             await game.close()
@@ -175,6 +180,7 @@ class RoomRegistry:
                                on_finished=self._finished, on_moved=self._moved)
         await self._restore(game)
         self._games[row.room_id] = game
+        self.audiences.claimed(row.room_id, claimed.epoch)
         if game.room.phase != Phase.FINISHED:
             self._open_codes[row.code] = row.room_id
         game.run()
@@ -280,5 +286,6 @@ class RoomRegistry:
         games, self._games = list(self._games.values()), {}
         self._open_codes.clear()
         self._in_rebuilt_board.clear()
+        self.audiences.clear()
         for game in games:
             await game.close()

@@ -9,7 +9,8 @@ with the Redis manager every emit is otherwise published, and received and decod
 this very worker. That covers a connection's own welcome (`joined`, `lobby`, `state`: the
 connect handler runs where the connection is) and each player's own copy (`to_each_player`:
 `leaderboard` and `game_over` with `you`, a personal round's `question`) when all of that
-player's connections are here.
+player's connections are here; and every broadcast of a room whose connections are all here
+(rooms/audiences.py says which).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 
 import socketio
 
+from rooms.audiences import RoomAudiences
 from rooms.ports import Payload
 from server.live.player_connections import PlayerConnections
 from server.live.room_names import (
@@ -34,9 +36,11 @@ HOST, PLAY, SCREEN = "/host", "/play", "/screen"
 
 
 class Emitter:
-    def __init__(self, sio: socketio.AsyncServer, connections: PlayerConnections | None = None) -> None:
+    def __init__(self, sio: socketio.AsyncServer, connections: PlayerConnections | None = None,
+                 audiences: RoomAudiences | None = None) -> None:
         self._sio = sio
         self._connections = connections
+        self._audiences = audiences if audiences is not None else RoomAudiences()
 
     async def to_connection(self, sid: str, namespace: str, event: str, payload: dict[str, Any]) -> None:
         """To a connection of this worker (the caller handles its connect or its event)."""
@@ -75,11 +79,15 @@ class Emitter:
     # --- rooms.ports.Broadcaster ----------------------------------------------------------
 
     async def to_staff(self, room_id: uuid.UUID, event: str, payload: Payload) -> None:
-        await self._sio.emit(event, payload, to=host_room(room_id), namespace=HOST)
-        await self._sio.emit(event, payload, to=screen_room(room_id), namespace=SCREEN)
+        here_only = self._audiences.here_only(room_id)
+        await self._sio.emit(event, payload, to=host_room(room_id), namespace=HOST,
+                             ignore_queue=here_only)
+        await self._sio.emit(event, payload, to=screen_room(room_id), namespace=SCREEN,
+                             ignore_queue=here_only)
 
     async def to_players(self, room_id: uuid.UUID, event: str, payload: Payload) -> None:
-        await self._sio.emit(event, payload, to=players_room(room_id), namespace=PLAY)
+        await self._sio.emit(event, payload, to=players_room(room_id), namespace=PLAY,
+                             ignore_queue=self._audiences.here_only(room_id))
 
     async def to_each_player(self, event: str, payloads: Mapping[uuid.UUID, Payload],
                              connections: Mapping[uuid.UUID, int]) -> None:

@@ -17,6 +17,7 @@ from persistence.live_answers import LiveAnswerWriter
 from persistence.live_points import PostgresLivePoints
 from persistence.redis_client import close_sentinels, failover_options, parse_sentinel_url
 from persistence.room_store import PostgresRoomStore
+from rooms.audiences import RoomAudiences
 from rooms.clock import LoopScheduler, SystemClock
 from rooms.cluster import Forwarder, RoomLeases
 from rooms.gateway import RoomGateway
@@ -93,13 +94,14 @@ async def live_ctx(app: web.Application) -> AsyncIterator[None]:
     sio = app[app_keys.SOCKETIO]
     redis = app[app_keys.REDIS]
     connections = PlayerConnections(redis, settings.redis_prefix)
-    emitter = Emitter(sio, connections)
+    audiences = RoomAudiences()
+    emitter = Emitter(sio, connections, audiences)
     store, clock = PostgresRoomStore(app[app_keys.DATABASE]), SystemClock()
     worker_id = uuid.uuid4().hex
     forwarder: Forwarder | None = None
     census: ConnectionCensus = LocalCensus(connections)
     if settings.redis_url:  # several workers may serve the same rooms
-        forwarder = Forwarder(redis, settings.redis_prefix, worker_id, lambda c: gateway.run_here(c),
+        forwarder = Forwarder(redis, settings.redis_prefix, worker_id, lambda c: gateway.run_forwarded(c),
                               census=connections.here)
         census = forwarder
     writer = LiveAnswerWriter(app[app_keys.ANSWER_WRITER])
@@ -107,7 +109,8 @@ async def live_ctx(app: web.Application) -> AsyncIterator[None]:
     registry = RoomRegistry(store=store, writer=writer,
                             boards=Leaderboards(redis, settings.redis_prefix, generation),
                             broadcaster=emitter,
-                            clock=clock, scheduler=LoopScheduler(), worker=worker_id, census=census)
+                            clock=clock, scheduler=LoopScheduler(), worker=worker_id, census=census,
+                            audiences=audiences)
     period_boards = PeriodBoards(redis, settings.redis_prefix, PostgresLivePoints(app[app_keys.DATABASE]),
                                  clock=clock, scheduler=LoopScheduler())
     writer.on_committed(period_boards.on_committed)

@@ -46,7 +46,7 @@ async def test_leaving_ends_although_the_renewal_swallowed_its_cancellation():
                             broadcaster=RecordingBroadcaster(), clock=clock, scheduler=clock,
                             rng=random.Random(1))
     gateway = RoomGateway(registry, RoomLeases(redis, "test", "w1"), generation)
-    await gateway.start(Forwarder(redis, "test", "w1", gateway.run_here))
+    await gateway.start(Forwarder(redis, "test", "w1", gateway.run_forwarded))
     try:
         await asyncio.sleep(RENEW_EVERY_S * 1.5)   # the renewal is inside its check now
         stopping = asyncio.create_task(gateway.stop())

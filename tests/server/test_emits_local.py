@@ -1,5 +1,6 @@
 """Which emits skip the Redis queue: per-student copies of players whose every connection
-is on this worker, and a connection's own welcome. The rest goes through the manager's queue
+is on this worker, a connection's own welcome, and every broadcast of a room whose
+connections are all here. The rest goes through the manager's queue
 (tests/server/test_two_workers.py plays a game across two workers)."""
 
 from __future__ import annotations
@@ -7,8 +8,9 @@ from __future__ import annotations
 import uuid
 from types import SimpleNamespace
 
+from rooms.audiences import RoomAudiences
 from server.live.emits import HOST, PLAY, SCREEN, Emitter
-from server.live.room_names import player_room, players_room
+from server.live.room_names import host_room, player_room, players_room, screen_room
 
 
 class RecordingServer:
@@ -51,3 +53,36 @@ async def test_room_broadcasts_go_through_the_queue_and_welcomes_stay_local():
     assert sio.emits == [("game_over", player_room(pid), PLAY, True),
                          ("question", players_room(room_id), PLAY, False),
                          ("joined", "sid1", PLAY, True)]
+
+
+async def test_a_room_with_every_connection_here_broadcasts_without_the_queue_until_reached_from_elsewhere():
+    here_only, claimed_from_another = uuid.uuid4(), uuid.uuid4()
+    audiences = RoomAudiences()
+    audiences.claimed(here_only, epoch=1)  # its first owner ever: nobody is connected elsewhere
+    audiences.claimed(claimed_from_another, epoch=2)  # its earlier owner's clients may be anywhere
+    sio = RecordingServer({})
+    emitter = Emitter(sio, audiences=audiences)
+    for room_id in (here_only, claimed_from_another):
+        await emitter.to_staff(room_id, "answer_progress", {"index": 0})
+        await emitter.to_players(room_id, "question", {"index": 0})
+    audiences.reached_from_elsewhere(here_only)  # a student joined through another worker
+    await emitter.to_players(here_only, "question", {"index": 1})
+    assert [(to, ignore) for _, to, _, ignore in sio.emits] == [
+        (host_room(here_only), True), (screen_room(here_only), True), (players_room(here_only), True),
+        (host_room(claimed_from_another), False), (screen_room(claimed_from_another), False),
+        (players_room(claimed_from_another), False),
+        (players_room(here_only), False)]
+
+
+def test_a_room_is_here_only_from_its_first_claim_until_reached_from_elsewhere_or_released():
+    first, second = uuid.uuid4(), uuid.uuid4()
+    audiences = RoomAudiences()
+    assert not audiences.here_only(first)  # not held here: unknown
+    audiences.claimed(first, epoch=1)
+    audiences.claimed(second, epoch=1)
+    assert audiences.here_only(first) and audiences.here_only(second)
+    audiences.reached_from_elsewhere(first)
+    audiences.released(second)
+    assert not audiences.here_only(first) and not audiences.here_only(second)
+    audiences.claimed(second, epoch=3)  # held again after another worker: clients anywhere
+    assert not audiences.here_only(second)

@@ -4,6 +4,7 @@ over both. The game plays to the end and the results agree everywhere."""
 from __future__ import annotations
 
 import asyncio
+import json
 import shutil
 import tempfile
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from rooms.keys import socketio_channel
 from rooms.leaderboard import Leaderboards
 from tests.support import factories
 from tests.support.live_clients import LiveClient, connect_host, connect_student, new_attempt
@@ -142,4 +144,54 @@ async def test_a_kick_closes_the_students_connection_on_the_other_worker(two_wor
         ack = await staying.call("answer", {"index": 0, "answer": answer, "attempt_id": new_attempt()})
         assert ack["ok"] and ack["is_correct"]
     finally:
+        await disconnect_all(clients)
+
+
+async def published_events(pubsub, quiet_s: float = 0.5) -> list[str]:
+    """The events of the Socket.IO emits published since the last call, once none came for
+    `quiet_s`."""
+    events = []
+    loop = asyncio.get_running_loop()
+    quiet_until = loop.time() + quiet_s
+    while loop.time() < quiet_until:
+        # None also for a subscription's confirmation: only the quiet time ends the reading.
+        message = await pubsub.get_message(ignore_subscribe_messages=True, timeout=0.05)
+        if message is None:
+            continue
+        quiet_until = loop.time() + quiet_s
+        body = json.loads(message["data"])
+        if body.get("method") == "emit":
+            events.append(body["event"])
+    return events
+
+
+async def test_a_room_uses_redis_for_its_broadcasts_only_once_a_client_is_on_another_worker(
+        two_workers, redis_prefix, db):
+    """While every connection of a room is on its owner, its broadcasts skip Redis; the first
+    student who joins through the other worker gets every broadcast from then on."""
+    url_a, url_b, redis = two_workers
+    clients: list[LiveClient] = []
+    pubsub = redis.pubsub()
+    await pubsub.subscribe(socketio_channel(redis_prefix))
+    try:
+        teacher, token = await factories.make_teacher_with_token(db)
+        room = await factories.make_room(db, teacher, question_count=1, time_limit_ms=30_000)
+        host = await connect_host(url_a, token, room["room_id"])
+        first = await connect_student(url_a, room["code"], "Here")
+        clients += [host, first]
+        await host.wait_for("lobby", predicate=lambda d: d["count"] == 1)
+        assert await published_events(pubsub) == []
+        elsewhere = await connect_student(url_b, room["code"], "There")
+        clients.append(elsewhere)
+        await host.wait_for("lobby", predicate=lambda d: d["count"] == 2)
+        last = await connect_student(url_a, room["code"], "Late")
+        clients.append(last)
+        await elsewhere.wait_for("lobby", predicate=lambda d: d["count"] == 3)
+        assert "lobby" in await published_events(pubsub)
+        assert (await host.call("start"))["ok"]
+        for student in (first, elsewhere, last):
+            await student.wait_for("question")
+        assert "question" in await published_events(pubsub)
+    finally:
+        await pubsub.aclose()
         await disconnect_all(clients)
