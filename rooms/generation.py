@@ -43,6 +43,16 @@ class RedisGeneration:
         """Run `callback` (rebuild what this worker keeps in Redis) once per loss noticed."""
         self._on_lost.append(callback)
 
+    @property
+    def key(self) -> str:
+        """The marker's key, for a reader that GETs it in its own pipeline (`is_known`)."""
+        return self._key
+
+    def is_known(self, marker: object) -> bool:
+        """The marker as read (GET) is the one this worker saw last: nothing was lost. Else
+        the reader calls `check`, which starts a missing marker and runs the rebuilds."""
+        return self._known is not None and marker is not None and _text(marker) == self._known
+
     async def check(self) -> bool:
         """Read the marker (starting a new generation if it is missing); when it is not the one
         this worker saw last, run the callbacks before returning True. One check at a time, so
