@@ -60,9 +60,11 @@ def create_database(database_url: str, *, pool_size: int = 10, max_overflow: int
                     ping_on_checkout: bool = True,
                     session_settings: Mapping[str, str] | None = None,
                     timeouts: Timeouts | None = None) -> Database:
-    """`ping_on_checkout=False` is for callers that survive a failed transaction by retrying
-    it (the answer writer): a connection is then checked out without the ping's three round
-    trips (BEGIN, an empty query, ROLLBACK), and only one already seen closed is replaced.
+    """`ping_on_checkout=False` checks a connection out without the ping's three round trips
+    (BEGIN, an empty query, ROLLBACK) and replaces only one already seen closed: for the
+    pools on the live path, whose callers answer a failed transaction with an error to resend
+    (the answer writer retries by itself). The other pools keep the ping: a report or a
+    command-line job would rather wait for it than fail once after a restart.
     `session_settings` are PostgreSQL settings every connection of the pool starts with.
     `timeouts` bound every wait (a serving process); None leaves them unbounded, for the
     command-line jobs (migrations, retention, backups) whose statements may run long.
