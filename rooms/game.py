@@ -219,7 +219,9 @@ class LiveGame:
         standings = self.room.phase in (Phase.REVEAL, Phase.FINISHED)
         seats = [(player.player_id, player.join_order)] if player is not None else []
         payload = views.state_payload(self.room, player, None)
-        if seats or standings:
+        if self.room.phase == Phase.LOBBY:  # nobody has points yet: all share the first place
+            payload["rank"] = 1 if player is not None else None
+        elif seats or standings:
             top, ranks = await self._boards.top_and_ranks(self.room_id, seats, n=10 if standings else 0)
             payload["rank"] = ranks.get(player.player_id) if player is not None else None
             if standings:
