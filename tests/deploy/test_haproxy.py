@@ -21,7 +21,7 @@ from yarl import URL
 from persistence.redis_client import create_redis, delete_prefix
 from tests.support import factories
 from tests.support.haproxy import running_haproxy
-from tests.support.live_clients import LiveClient, Refused, new_attempt
+from tests.support.live_clients import LiveClient, Refused, answer_twice
 from tests.support.workers import read_logs, start_worker, stop_workers
 
 pytestmark = pytest.mark.slow
@@ -128,11 +128,7 @@ async def test_a_game_through_haproxy_with_websocket_and_polling_students(deploy
             right = str(questions[0]["operand1"] * questions[0]["operand2"])
 
             async def answer(i: int, student: LiveClient, index=index, right=right) -> None:
-                attempt = new_attempt()
-                raw = right if (i + index) % 3 else "-1"
-                ack = await student.call("answer", {"index": index, "answer": raw, "attempt_id": attempt})
-                again = await student.call("answer", {"index": index, "answer": raw, "attempt_id": attempt})
-                assert ack["ok"] and again["duplicate"] and again["points"] == ack["points"], (ack, again)
+                attempt, ack = await answer_twice(student, index, right if (i + index) % 3 else "-1")
                 acked[attempt] = ack
                 players[attempt] = student.last("joined")["player_id"]
 

@@ -15,7 +15,13 @@ from sqlalchemy import text
 from rooms.keys import socketio_channel
 from rooms.leaderboard import Leaderboards
 from tests.support import factories
-from tests.support.live_clients import LiveClient, connect_host, connect_student, new_attempt
+from tests.support.live_clients import (
+    LiveClient,
+    answer_twice,
+    connect_host,
+    connect_student,
+    new_attempt,
+)
 from tests.support.workers import read_logs, start_worker, stop_workers
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -72,11 +78,7 @@ async def test_two_workers_play_one_game(two_workers, redis_prefix, db):
             right = str(questions[0]["operand1"] * questions[0]["operand2"])
 
             async def play(i: int, student: LiveClient, index=index, right=right) -> None:
-                attempt = new_attempt()
-                raw = right if (i + index) % 3 else "-1"
-                ack = await student.call("answer", {"index": index, "answer": raw, "attempt_id": attempt})
-                retry = await student.call("answer", {"index": index, "answer": raw, "attempt_id": attempt})
-                assert ack["ok"] and retry["duplicate"] and retry["points"] == ack["points"], (ack, retry)
+                _, ack = await answer_twice(student, index, right if (i + index) % 3 else "-1")
                 acks.setdefault(student.last("joined")["player_id"], []).append(ack)
 
             await asyncio.gather(*(play(i, s) for i, s in enumerate(students)))

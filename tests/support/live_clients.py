@@ -101,6 +101,16 @@ def new_attempt() -> str:
     return str(uuid.uuid4())
 
 
+async def answer_twice(student: LiveClient, index: int, raw: str) -> tuple[str, dict]:
+    """An answer, then the same attempt resent (a retry after a lost ack): the resend must be
+    a duplicate with the first ack's points. The attempt id and the first ack."""
+    attempt = new_attempt()
+    ack = await student.call("answer", {"index": index, "answer": raw, "attempt_id": attempt})
+    again = await student.call("answer", {"index": index, "answer": raw, "attempt_id": attempt})
+    assert ack["ok"] and again["duplicate"] and again["points"] == ack["points"], (ack, again)
+    return attempt, ack
+
+
 SECRET = "test-secret-key-for-rejoin-tokens"
 
 
