@@ -19,6 +19,7 @@ from collections.abc import Awaitable
 from typing import cast
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
 from rooms.keys import known_codes_key
 from server.failure_limits import WRONG_JOIN_CODES, WRONG_STUDENT_KEYS, FailureLimits
@@ -63,11 +64,10 @@ class JoinGate:
             return await self._limits.retry_after(WRONG_STUDENT_KEYS, *subjects)
         return None  # game over, room full, nickname taken…: not a guess
 
-    async def joined(self, address: str, request: GuestJoin | StudentJoin | Rejoin) -> None:
+    def queue_joined(self, pipe: Pipeline, address: str, request: GuestJoin | StudentJoin | Rejoin) -> None:
+        """The address knows the code now: its writes, on the caller's pipeline."""
         if isinstance(request, Rejoin):
             return
         key = self._known_key(address)
-        async with self._redis.pipeline(transaction=False) as pipe:
-            pipe.sadd(key, request.code)
-            pipe.expire(key, KNOWN_CODE_TTL_S)
-            await pipe.execute()
+        pipe.sadd(key, request.code)
+        pipe.expire(key, KNOWN_CODE_TTL_S)

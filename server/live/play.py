@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
@@ -21,6 +22,8 @@ from server.live.namespace_base import (
 from server.live.payloads import AnswerIn, Empty, GuestJoin, Rejoin, StudentJoin, parse_play_auth
 from server.live.rejoin_tokens import make_rejoin_token, read_rejoin_token
 from server.live.room_names import player_room, players_room
+
+log = logging.getLogger(__name__)
 
 
 class PlayNamespace(LiveNamespace):
@@ -44,12 +47,18 @@ class PlayNamespace(LiveNamespace):
                 await refuse_rate_limited(wait, "failed join attempts from this address")
             extra = {} if exc.retry_after_ms is None else {"retry_after_ms": exc.retry_after_ms}
             await refuse(exc.code, exc.message, started, **extra)
-        await live.join_gate.joined(address, request)
         room_id, player_id = welcome.room_id, welcome.player_id
         await self.enter_room(sid, players_room(room_id))
         await self.enter_room(sid, player_room(player_id))
         await self.start_session(sid, room_id=room_id, player_id=player_id)
-        await live.connections.add(room_id, player_id, sid)
+        # One round trip: the code this address now knows, and this connection's sid.
+        try:
+            async with live.redis.pipeline(transaction=False) as pipe:
+                live.join_gate.queue_joined(pipe, address, request)
+                live.connections.add(pipe, room_id, player_id, sid)
+                await pipe.execute()
+        except Exception as exc:  # Redis away: the player plays on; only a kick needs the sid
+            log.warning("could not record connection %s of player %s in Redis (%s)", sid, player_id, exc)
         joined = {**welcome.joined,
                   "rejoin_token": make_rejoin_token(live.settings.secret_key, room_id, player_id)}
         # After the connect handshake is out: events sent inside the handler would precede it.

@@ -18,6 +18,7 @@ from collections.abc import Awaitable
 from typing import cast
 
 from redis.asyncio import Redis
+from redis.asyncio.client import Pipeline
 
 from rooms.keys import player_connections_key
 
@@ -41,16 +42,12 @@ class PlayerConnections:
         """The rooms with a player connected to this worker."""
         return list(self._here)
 
-    async def add(self, room_id: uuid.UUID, player_id: uuid.UUID, sid: str) -> None:
+    def add(self, pipe: Pipeline, room_id: uuid.UUID, player_id: uuid.UUID, sid: str) -> None:
+        """Counted here at once; the sid is written to Redis on the caller's pipeline."""
         self._here.setdefault(room_id, Counter())[player_id] += 1
         key = player_connections_key(self._prefix, player_id)
-        try:
-            async with self._redis.pipeline(transaction=False) as pipe:
-                pipe.sadd(key, sid)
-                pipe.expire(key, CONNECTIONS_TTL_S)
-                await pipe.execute()
-        except Exception as exc:  # Redis away: the player plays on; only a kick needs the set
-            log.warning("could not record connection %s of player %s (%s)", sid, player_id, exc)
+        pipe.sadd(key, sid)
+        pipe.expire(key, CONNECTIONS_TTL_S)
 
     async def remove(self, room_id: uuid.UUID, player_id: uuid.UUID, sid: str) -> None:
         counts = self._here.get(room_id)
