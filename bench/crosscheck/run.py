@@ -7,7 +7,9 @@ server is started the way bench.storm starts it (`bench.storm.servers`: its own 
 Redis prefix, dropped afterwards), or pass `--url URL --pid PID` for a server of your own.
 
 The scenario is bench.storm's `rooms100x30` by default: R rooms of S guest students, each room
-a teacher's (sign-up, login, POST /api/rooms) with a host and a screen; when all have joined,
+a teacher's (sign-up, login, POST /api/rooms) with a host and a screen; students join one of
+each room in turn, so every room fills at once (`--join-order rooms`: room by room, which sends
+far fewer lobby updates); when all have joined,
 every host starts; each student answers each question after a uniform random delay within the
 spread (80 % right) and resends an answer refused as retryable, with the same attempt_id; the
 host moves on when the screen shows the closing leaderboard and ends after the last question.
@@ -258,7 +260,10 @@ async def storm(base: str, pid: int, database_url: str | None, args: argparse.Na
                 refused[type(exc).__name__] += 1
 
     joins_started = time.perf_counter()
-    pairs = [(room, student) for room in rooms for student in room.students]
+    if args.join_order == "interleaved":  # every room fills at once, as bench.storm's rooms do
+        pairs = [(room, room.students[i]) for i in range(args.students) for room in rooms]
+    else:
+        pairs = [(room, student) for room in rooms for student in room.students]
     await asyncio.gather(*(join(room, student, i) for i, (room, student) in enumerate(pairs)))
     joins_s = time.perf_counter() - joins_started
     join_cpu_s = proc_cpu_s(pid) - join_cpu_before
@@ -289,6 +294,7 @@ async def storm(base: str, pid: int, database_url: str | None, args: argparse.Na
     return {
         "generator": "bench.crosscheck (websockets)",
         "rooms": args.rooms, "students_per_room": args.students, "questions": args.questions,
+        "join_order": args.join_order,
         "connected": connected, "refused": dict(refused),
         "connect_s": round(joins_s, 2), "connect_rate_per_s": round(connected / joins_s, 1),
         "join_cpu_ms_per_student": round(join_cpu_s * 1000 / max(connected, 1), 2),
@@ -333,6 +339,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--spread-ms", type=int, default=5000)
     parser.add_argument("--time-limit-ms", type=int, default=10_000)
     parser.add_argument("--stagger-ms", type=int, default=0, help="rooms start over this window")
+    parser.add_argument("--join-order", choices=["interleaved", "rooms"], default="interleaved",
+                        help="students join room by room, or one of each room in turn (default)")
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--url", help="a running server (else one is started)")
     parser.add_argument("--pid", type=int, help="the running server's process id (with --url)")

@@ -22,7 +22,7 @@ async def test_crosscheck_storm_commits_every_acked_answer(
     server = TestServer(create_app(settings), host="127.0.0.1")
     await server.start_server()
     args = argparse.Namespace(rooms=2, students=6, questions=2, spread_ms=300, time_limit_ms=5000,
-                              stagger_ms=0)
+                              stagger_ms=0, join_order="interleaved")
     try:
         url = str(server.make_url("/")).rstrip("/")
         result = await crosscheck.storm(url, os.getpid(), database_url, args)
