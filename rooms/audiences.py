@@ -3,7 +3,8 @@ that their broadcasts need not go through Redis.
 
 With several workers a broadcast is published on Redis for the other workers' clients; when
 the room has none, that publish (and every worker decoding it) is pure cost: in a school day
-of 100 rooms × 30 on one worker it was a fifth of the server's CPU per answer.
+of 100 rooms × 30 on one worker, sending every broadcast locally saved a tenth to a fifth of
+the server's CPU per answer (docs/performance.md).
 
 A connection's first contact with a room is always a command run by the room's owner (a
 join, a rejoin, the console's or the projector's state), and it enters the room's Socket.IO
