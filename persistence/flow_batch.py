@@ -19,7 +19,6 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from functools import cache
 from types import MappingProxyType
-from typing import Any
 
 import asyncpg
 
@@ -44,19 +43,12 @@ from sql import read_sql
 
 Result = AttemptOutcome | AttemptRejected
 QUESTION_CACHE_LIMIT = 200_000
-# The columns the writer fills, in the order of the records it copies (binary COPY).
-ATTEMPT_COLUMNS = (
-    "id", "attempt_id", "question_id", "user_id", "session_id", "user_answer", "is_correct",
-    "correct_answer", "response_time", "timestamp", "input_method", "raw_input",
-    "attempt_number", "hints_used", "fluency_score", "confidence_rating", "question_index",
-    "points")
-EVENT_COLUMNS = ("id", "type", "user_id", "timestamp", "payload", "device_info")
 
 
-# Steps 2–4 and the session counters, in this order: one statement each in
+# Steps 1–5 and the session counters, in this order: one statement each in
 # sql/answer_flow/, sent together as one (write_back_statement).
-WRITE_BACK = ("upsert_question_progress", "update_user_statistics", "upsert_daily_summaries",
-              "update_practice_sessions")
+WRITE_BACK = ("insert_answer_attempts", "upsert_question_progress", "update_user_statistics",
+              "upsert_daily_summaries", "update_practice_sessions", "insert_learning_events")
 _PARAMETER = re.compile(r"\$(\d+)")
 
 
@@ -394,19 +386,13 @@ def _repeat(first: AttemptIn, first_result: Result, again: AttemptIn) -> Result:
 
 async def _write(conn: asyncpg.Connection, batch: _Batch,
                  applied: list[tuple[AttemptIn, uuid.UUID, Applied]]) -> None:
-    # Step 1 and step 5 insert new rows only: a binary COPY (asyncpg encodes the records in C,
-    # PostgreSQL inserts them in bulk) instead of arrays unnested. Steps 2–4 and the session
-    # counters update rows, so they go as one statement of array parameters.
-    await conn.copy_records_to_table("answer_attempts", records=_attempt_records(applied),
-                                     columns=ATTEMPT_COLUMNS)
     fact_keys = {(a.user_id, a.question_id) for a, _, _ in applied}
     user_ids = sorted({a.user_id for a, _, _ in applied})
     day_keys = {(a.user_id, a.answered_at.date()) for a, _, _ in applied}
-    await conn.execute(write_back_statement(), *_fact_columns(batch, fact_keys),
-                       *_user_columns(batch, user_ids), *_day_columns(batch, day_keys),
-                       *_session_columns(batch))
-    await conn.copy_records_to_table("learning_events", records=_event_records(applied),
-                                     columns=EVENT_COLUMNS)
+    await conn.execute(write_back_statement(), *_attempt_columns(applied),
+                       *_fact_columns(batch, fact_keys), *_user_columns(batch, user_ids),
+                       *_day_columns(batch, day_keys), *_session_columns(batch),
+                       *_event_columns(applied))
 
 
 def _text_array(items: list[str]) -> str:
@@ -415,13 +401,14 @@ def _text_array(items: list[str]) -> str:
     return "{" + ",".join(items) + "}"
 
 
-def _attempt_records(applied: list[tuple[AttemptIn, uuid.UUID, Applied]]) -> list[tuple[Any, ...]]:
-    return [
+def _attempt_columns(applied: list[tuple[AttemptIn, uuid.UUID, Applied]]) -> list[Column]:
+    rows = [
         (answer_id, a.attempt_id, a.question_id, a.user_id, a.session_id, a.user_answer,
          done.is_correct, a.correct_answer, a.response_time_ms, a.answered_at, a.input_method,
          a.raw_input, done.attempt_number, a.hints_used, done.fluency_score,
          a.confidence_rating, a.question_index, a.points)
         for a, answer_id, done in applied]
+    return column_parameters(rows, "uuuuuvbvvdttvvvvvv")
 
 
 def _fact_columns(batch: _Batch, keys: set[tuple[uuid.UUID, uuid.UUID]]) -> list[Column]:
@@ -472,7 +459,7 @@ def _day_columns(batch: _Batch, keys: set[tuple[uuid.UUID, dt.date]]) -> list[Co
     return column_parameters(rows, "udvvvvvvvvvtbvv")
 
 
-def _event_records(applied: list[tuple[AttemptIn, uuid.UUID, Applied]]) -> list[tuple[Any, ...]]:
+def _event_columns(applied: list[tuple[AttemptIn, uuid.UUID, Applied]]) -> list[Column]:
     rows = []
     ids = time_ordered_uuids(len(applied))
     for (a, answer_id, done), event_id in zip(applied, ids, strict=True):
@@ -482,9 +469,8 @@ def _event_records(applied: list[tuple[AttemptIn, uuid.UUID, Applied]]) -> list[
             attempt_number=done.attempt_number, mastery=str(done.mastery),
             fluency_level=done.fluency_level, experience=done.experience)
         device = json.dumps(a.device_info) if a.device_info is not None else None
-        rows.append((event_id, "answer_submitted", a.user_id, a.answered_at, payload,
-                     device))
-    return rows
+        rows.append((event_id, a.user_id, a.answered_at, payload, device))
+    return column_parameters(rows, "udttt")
 
 
 def _session_columns(batch: _Batch) -> list[Column]:

@@ -6,14 +6,13 @@
 
 First it runs `commit_batch` (persistence/flow_batch.py) once over bench.flow's workload
 (bench/flow/workload.py) in batches of `--batch` and records what each batch sends that writes
-or locks: the `lock_users` lock (and the creation of missing statistics rows), the binary
-COPYs of steps 1 and 5, and the one statement of steps 2–4 and the session counters, with
-their parameters as sent. Then, each round on a fresh copy of the same seeded database, it
-replays only that: `--in-flight` connections, each taking the next recorded batch and
-committing it in one transaction, durably (a student's batch only after their previous one, as
-with the writer), with none of the flow's reads, rules, result handling or group-commit
-bookkeeping. The end state is the one the writer leaves (the same rows and values; tests/bench
-checks it).
+or locks: the `lock_users` lock (and the creation of missing statistics rows) and the one
+statement of steps 1–5 and the session counters, with their parameters as sent. Then, each
+round on a fresh copy of the same seeded database, it replays only that: `--in-flight`
+connections, each taking the next recorded batch and committing it in one transaction,
+durably (a student's batch only after their previous one, as with the writer), with none of
+the flow's reads, rules, result handling or group-commit bookkeeping. The end state is the one
+the writer leaves (the same rows and values; tests/bench checks it).
 
 That is a ceiling for any writer storing these attempts through these statements: whatever
 a writer does besides them only adds to it. `--seed-only` adds a replay of the seed's writes
@@ -69,11 +68,6 @@ class _RecordingConnection:
     async def execute(self, sql: str, *args):
         self.calls.append(lambda c, sql=sql, args=args: c.execute(sql, *args))
         return await self._conn.execute(sql, *args)
-
-    async def copy_records_to_table(self, table: str, **kwargs):
-        self.calls.append(lambda c, table=table, kwargs=kwargs:
-                          c.copy_records_to_table(table, **kwargs))
-        return await self._conn.copy_records_to_table(table, **kwargs)
 
     def transaction(self):
         return self._conn.transaction()

@@ -52,20 +52,16 @@ class _MeteredConnection:
         if self._split and sql == flow_batch.write_back_statement():
             # The writer sends these as one statement; here each runs alone with its own
             # parameters, so that each is charged its own CPU (the sum is a little more than
-            # the combined statement's: three more round trips and executor starts a batch).
+            # the combined statement's: five more round trips and executor starts a batch).
             for name in flow_batch.WRITE_BACK:
                 own = flow_batch.statement(name)
                 count = flow_batch.parameter_count(own)
                 await self._charged(name, self._conn.execute, own, *args[:count])
                 args = args[count:]
             return None
-        name = "write_back (steps 2-4, sessions)" if sql == flow_batch.write_back_statement() \
+        name = "write_back (steps 1-5, sessions)" if sql == flow_batch.write_back_statement() \
             else self._names.get(sql, sql[:40])
         return await self._charged(name, self._conn.execute, sql, *args)
-
-    async def copy_records_to_table(self, table: str, **kwargs):
-        return await self._charged(f"COPY {table}", self._conn.copy_records_to_table, table,
-                                   **kwargs)
 
     def transaction(self):
         return self._conn.transaction()
@@ -105,7 +101,7 @@ def cli() -> None:
     parser.add_argument("--users", type=int, default=2000)
     parser.add_argument("--batch", type=int, default=500)
     parser.add_argument("--as-sent", action="store_true",
-                        help="charge steps 2-4 and the session counters as the writer sends them, "
+                        help="charge steps 1-5 and the session counters as the writer sends them, "
                              "one statement, instead of running each alone")
     asyncio.run(main(parser.parse_args()))
 
