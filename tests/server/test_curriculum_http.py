@@ -218,13 +218,18 @@ async def test_live_game_answers_refresh_progress_in_the_background(client, clea
     assert (await (await client.get(url, headers=auth)).json())["mastered_questions"] == 0
 
     hook = CurriculumAfterCommit(clean_db, cache, refresher)
-    for i, q in enumerate(ids[:3]):
+    for q in ids[:3]:
         await set_progress(clean_db, alice, q, total=1, correct=1, avg_ms=900)
+    invalidations = cache.stats.invalidations
+    for i, q in enumerate(ids[:3]):  # three batches, one right after another
         # A live game's answers carry their question_index.
         await hook([(SimpleNamespace(user_id=alice, question_id=q, answered_at=NOW, question_index=i),
                      SimpleNamespace(duplicate=False))])
+    assert cache.stats.invalidations == invalidations  # the acks wait for no cache work
     await refresher.drain()
     assert (await (await client.get(url, headers=auth)).json())["mastered_questions"] == 3
+    # One refresh for the three batches: the student's figures were dropped once.
+    assert cache.stats.invalidations == invalidations + 1
 
 
 async def test_cache_hits_and_misses_reach_the_metrics_endpoint(client, clean_db):
