@@ -89,9 +89,9 @@ class RoomDelivery:
         goes out before the board is read for the next one."""
         room = self.room
         if isinstance(event, events.LobbyChanged):
-            lobby = views.lobby_payload(room)
-            yield ToStaff("lobby", lobby)
-            yield ToPlayers("lobby", {"count": lobby["count"]})
+            yield ToStaff("lobby", views.lobby_payload(room))
+        elif isinstance(event, events.PlayerCountChanged):
+            yield ToPlayers("lobby", {"count": room.seated})
         elif isinstance(event, events.QuestionOpened):
             if room.config.personal:  # each student their own fact; the staff none
                 yield ToStaff("question", views.staff_question_payload(room, event.index))

@@ -9,7 +9,12 @@ from decimal import Decimal
 
 @dataclass(frozen=True)
 class LobbyChanged:
-    pass
+    """The lobby as the teacher and the projector show it (players, teams, lock) changed."""
+
+
+@dataclass(frozen=True)
+class PlayerCountChanged:
+    """How many players the room has changed: the students' lobby shows the number."""
 
 
 @dataclass(frozen=True)
@@ -58,5 +63,5 @@ class GameOver:
     pass
 
 
-RoomEvent = (LobbyChanged | QuestionOpened | AnswerProgress | LeaderboardMoved | QuestionClosed
-             | PlayerKicked | TeamChanged | GameOver)
+RoomEvent = (LobbyChanged | PlayerCountChanged | QuestionOpened | AnswerProgress | LeaderboardMoved
+             | QuestionClosed | PlayerKicked | TeamChanged | GameOver)

@@ -26,7 +26,8 @@ from rooms.scoring import score_answer
 from rooms.throttle import Throttle
 
 PROGRESS_INTERVAL_MS = 250  # answer_progress at most 4 times a second per room
-LOBBY_INTERVAL_MS = 250  # lobby at most 4 times a second per room, however fast students join
+LOBBY_INTERVAL_MS = 250  # the staff's lobby at most 4 times a second per room, however fast students join
+PLAYER_COUNT_INTERVAL_MS = 1000  # the students' count at most once a second per room
 BOARD_INTERVAL_MS = 250  # the live leaderboard at most 4 times a second per room
 # An untimed student's answer is measured up to this (the answer flow's limit for any answer).
 UNTIMED_CAP_MS = 10 * 60 * 1000
@@ -36,13 +37,19 @@ ROOM_CAPACITY = 10_000
 
 
 def lobby_interval_ms(seated: int) -> int:
-    """How often a room of `seated` players reports its lobby. Each report is a broadcast to
-    every student (their count) and the whole list to the teacher and the projector, so its
-    cost grows with the room: 4 a second up to 500 players, then spaced out so that a filling
-    room sends about 2,000 student copies a second whatever its size (once a second at 2,000,
-    every 2.5 s at 5,000). Measured: at 5,000 joining students the 4-a-second lobby was most
-    of the server's CPU and held joins to ~55 a second."""
+    """How often a room of `seated` players sends the teacher and the projector its lobby.
+    Each report is the whole list, so past 500 players it is spaced out as the room grows
+    (once a second at 2,000, every 2.5 s at 5,000)."""
     return max(LOBBY_INTERVAL_MS, seated // 2)
+
+
+def player_count_interval_ms(seated: int) -> int:
+    """How often a room of `seated` players tells its students how many have joined. Each
+    report is a copy per student, the one lobby message whose cost grows with the room: a
+    count that moves once a second still reads as live, and past 2,000 players a filling room
+    sends about 2,000 student copies a second whatever its size. Measured: at 5,000 joining
+    students a 4-a-second lobby was most of the server's CPU and held joins to ~55 a second."""
+    return max(PLAYER_COUNT_INTERVAL_MS, seated // 2)
 
 
 class Phase(StrEnum):
@@ -208,6 +215,8 @@ class Room:
                                   scheduler=scheduler)
         self._lobby = Throttle(lambda: lobby_interval_ms(self._seated), self._report_lobby, clock=clock,
                                scheduler=scheduler)
+        self._player_count = Throttle(lambda: player_count_interval_ms(self._seated),
+                                      self._report_player_count, clock=clock, scheduler=scheduler)
         self._board = Throttle(BOARD_INTERVAL_MS, self._report_board, clock=clock, scheduler=scheduler)
 
     # --- views ---------------------------------------------------------------------------
@@ -310,6 +319,7 @@ class Room:
             self._unreserve_team(reservation)
         self.restore_player(player)
         self._lobby.request()
+        self._player_count.request()
 
     def _unreserve_team(self, reservation: Reservation) -> None:
         if reservation.team is not None:
@@ -373,6 +383,7 @@ class Room:
         self._nicknames.discard(nickname_key(player.nickname))
         self._publish(events.PlayerKicked(player_id))
         self._lobby.request()
+        self._player_count.request()
         self._close_if_everyone_answered()
         self._close_if_time_is_up()
         return player
@@ -435,6 +446,7 @@ class Room:
     def dispose(self) -> None:
         self._cancel_timers()
         self._lobby.cancel()
+        self._player_count.cancel()
 
     def expect(self, player_ids: list[uuid.UUID], within_ms: int) -> None:
         """A rebuilt room's open question waits up to `within_ms` for these players (not
@@ -650,6 +662,7 @@ class Room:
 
     def _open_question(self, index: int) -> None:
         self._lobby.flush()  # the lobby as it was goes out before the question
+        self._player_count.flush()
         self._cancel_timers()
         now, epoch = self._clock.monotonic_ms(), self._clock.epoch_ms()
         limit = self.config.time_limit_ms
@@ -739,6 +752,7 @@ class Room:
 
     def _finish(self) -> None:
         self._lobby.flush()
+        self._player_count.flush()
         self._cancel_timers()
         self.phase = Phase.FINISHED
         self._publish(events.GameOver())
@@ -752,6 +766,9 @@ class Room:
 
     def _report_lobby(self) -> None:
         self._publish(events.LobbyChanged())
+
+    def _report_player_count(self) -> None:
+        self._publish(events.PlayerCountChanged())
 
     def board_changed(self) -> None:
         """Committed answers moved the board: while a question is open, the live leaderboard

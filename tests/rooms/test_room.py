@@ -9,7 +9,16 @@ import pytest
 
 from learning.questions import make_fact
 from rooms import events
-from rooms.room import Phase, Player, Room, RoomConfig, RoomError, RoomQuestion, lobby_interval_ms
+from rooms.room import (
+    Phase,
+    Player,
+    Room,
+    RoomConfig,
+    RoomError,
+    RoomQuestion,
+    lobby_interval_ms,
+    player_count_interval_ms,
+)
 from tests.support.fake_clock import FakeClock
 
 LIMIT = 10_000
@@ -345,9 +354,10 @@ def test_a_pending_lobby_report_goes_out_before_the_first_question():
     add(room)  # reported at 250 ms at the earliest…
     room.lock(True)
     room.start(questions())  # …but the question must not overtake it
-    assert kinds(published)[-3:] == ["LobbyChanged", "LobbyChanged", "QuestionOpened"]
-    clock.advance(500)
+    assert kinds(published)[-3:] == ["LobbyChanged", "PlayerCountChanged", "QuestionOpened"]
+    clock.advance(1500)
     assert kinds(published).count("LobbyChanged") == 2
+    assert kinds(published).count("PlayerCountChanged") == 2
 
 
 def test_lock_and_kick_are_reported_in_the_lobby_too():
@@ -356,10 +366,32 @@ def test_lock_and_kick_are_reported_in_the_lobby_too():
     clock.advance(1000)
     room.kick(a.player_id)
     clock.advance(1)
-    assert kinds(published)[-2:] == ["PlayerKicked", "LobbyChanged"]
+    assert kinds(published)[-3:] == ["PlayerKicked", "LobbyChanged", "PlayerCountChanged"]
     room.lock(True)
-    clock.advance(300)
-    assert kinds(published)[-1] == "LobbyChanged"
+    clock.advance(1500)
+    assert kinds(published)[-1] == "LobbyChanged"  # the lock changes the list, not the count
+    assert kinds(published).count("PlayerCountChanged") == 2
+
+
+def test_students_hear_the_count_once_a_second_while_the_staff_see_joins_four_times_a_second():
+    """The students' count is a copy per student: a class joining one by one gets it once a
+    second, the last one after the last join; the teacher's list keeps its 4 a second."""
+    assert [player_count_interval_ms(n) for n in (1, 30, 2000, 5000)] == [1000, 1000, 1000, 2500]
+    room, clock, published = make_room()
+    times: list[int] = []
+    room._publish = lambda e: (published.append(e), times.append(clock.now))
+    for _ in range(30):
+        add(room)
+        clock.advance(100)  # 30 students over 3 s
+    last_join = clock.now - 100
+    clock.advance(2000)
+    staff = [t for t, e in zip(times, published, strict=True) if isinstance(e, events.LobbyChanged)]
+    counts = [t for t, e in zip(times, published, strict=True)
+              if isinstance(e, events.PlayerCountChanged)]
+    assert staff == list(range(0, 3001, 250))
+    assert counts == [0, 1000, 2000, 3000]
+    assert counts[-1] >= last_join and room.seated == 30
+    assert clock.pending() == 0
 
 
 def test_reservations_hold_nicknames_and_join_orders_until_released():
