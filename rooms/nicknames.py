@@ -23,7 +23,7 @@ from typing import Any
 
 # pyobscenity's own regular-expression engine (its dependency): the combined pattern below must
 # read the terms' patterns exactly as the library compiles them.
-import regex  # type: ignore[import-untyped]
+import regex
 from pyobscenity import (
     Dataset,
     RegexMatcher,
@@ -51,7 +51,7 @@ class InvalidNickname(ValueError):
 _RECURSION = re.compile(r"\(\?(?:R|0)\)")
 
 
-class _ScreenedMatcher(RegexMatcher):  # type: ignore[misc]  # pyobscenity has no type information
+class _ScreenedMatcher(RegexMatcher):
     """`RegexMatcher` that answers "no match" without the whitelist work when no blacklisted
     pattern matches anywhere, and otherwise asks the library itself."""
 
