@@ -34,6 +34,17 @@ def make_room(count=3, auto_advance_ms=None, clock=None):
     return room, clock, published
 
 
+def timed(room, clock, published) -> list[int]:
+    """The clock's time of each event `room` publishes from now on, beside `published`."""
+    times: list[int] = []
+    room._publish = lambda e: (published.append(e), times.append(clock.now))
+    return times
+
+
+def sent_at(times, published, kind) -> list[int]:
+    return [t for t, e in zip(times, published, strict=True) if isinstance(e, kind)]
+
+
 def questions(count=3):
     return [RoomQuestion(i, uuid.uuid4(), make_fact(i + 2, 3, "×")) for i in range(count)]
 
@@ -255,8 +266,7 @@ def test_withdraw_undoes_an_answer_whose_commit_failed():
 
 def test_progress_is_throttled_to_four_a_second():
     room, clock, published = make_room()
-    times: list[int] = []
-    room._publish = lambda e: (published.append(e), times.append(clock.now))
+    times = timed(room, clock, published)
     players = add(room, 40)
     room.start(questions())
     for p in players[:-1]:
@@ -270,8 +280,7 @@ def test_progress_is_throttled_to_four_a_second():
 
 def test_the_live_leaderboard_is_throttled_and_stops_at_close():
     room, clock, published = make_room()
-    times: list[int] = []
-    room._publish = lambda e: (published.append(e), times.append(clock.now))
+    times = timed(room, clock, published)
     room.board_changed()  # in the lobby: nothing to report
     players = add(room, 3)
     room.start(questions())
@@ -305,14 +314,13 @@ def test_lock_refuses_joins_and_finished_refuses_everything():
 
 def test_a_burst_of_joins_gives_two_lobby_reports_the_last_after_the_last_join():
     room, clock, published = make_room()
-    times: list[int] = []
-    room._publish = lambda e: (published.append(e), times.append(clock.now))
+    times = timed(room, clock, published)
     for _ in range(50):
         add(room)
         clock.advance(4)  # 50 joins within 0.2 s
     last_join = clock.now
     clock.advance(1000)
-    sent = [t for t, e in zip(times, published, strict=True) if isinstance(e, events.LobbyChanged)]
+    sent = sent_at(times, published, events.LobbyChanged)
     assert sent == [0, 250]  # the first join at once, the other 49 in one report
     assert sent[-1] >= last_join  # so the last report shows all 50 (it reads the room)
     assert clock.pending() == 0
@@ -334,13 +342,12 @@ def test_lobby_reports_space_out_as_an_assembly_fills():
     assert [lobby_interval_ms(n) for n in (1, 30, 500, 1000, 2000, 5000)] == [250, 250, 250, 500,
                                                                              1000, 2500]
     room, clock, published = make_room()
-    times: list[int] = []
-    room._publish = lambda e: (published.append(e), times.append(clock.now))
+    times = timed(room, clock, published)
     for _ in range(3000):
         add(room)
         clock.advance(2)  # 500 joins a second for 6 s
     clock.advance(5000)
-    sent = [t for t, e in zip(times, published, strict=True) if isinstance(e, events.LobbyChanged)]
+    sent = sent_at(times, published, events.LobbyChanged)
     gaps = [b - a for a, b in itertools.pairwise(sent)]
     assert gaps[:3] == [250, 250, 250]  # a class-sized room: 4 a second
     assert min(gaps) >= 250 and max(gaps) >= 1000 and len(sent) < 16
@@ -378,16 +385,14 @@ def test_students_hear_the_count_once_a_second_while_the_staff_see_joins_four_ti
     second, the last one after the last join; the teacher's list keeps its 4 a second."""
     assert [player_count_interval_ms(n) for n in (1, 30, 2000, 5000)] == [1000, 1000, 1000, 2500]
     room, clock, published = make_room()
-    times: list[int] = []
-    room._publish = lambda e: (published.append(e), times.append(clock.now))
+    times = timed(room, clock, published)
     for _ in range(30):
         add(room)
         clock.advance(100)  # 30 students over 3 s
     last_join = clock.now - 100
     clock.advance(2000)
-    staff = [t for t, e in zip(times, published, strict=True) if isinstance(e, events.LobbyChanged)]
-    counts = [t for t, e in zip(times, published, strict=True)
-              if isinstance(e, events.PlayerCountChanged)]
+    staff = sent_at(times, published, events.LobbyChanged)
+    counts = sent_at(times, published, events.PlayerCountChanged)
     assert staff == list(range(0, 3001, 250))
     assert counts == [0, 1000, 2000, 3000]
     assert counts[-1] >= last_join and room.seated == 30
