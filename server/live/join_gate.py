@@ -44,7 +44,8 @@ class JoinGate:
         self._clock = clock
         # (address hash, code) → when this worker last saw the address join the code: what
         # Redis's known codes would answer for it, as Redis keeps each pair at least as long
-        # (its TTL restarts at every join).
+        # (its TTL restarts at every join). Only a Redis that lost its data, or missed the
+        # write while away, forgets sooner; the address did join that code all the same.
         self._known_here: dict[tuple[str, str], float] = {}
 
     def _address_hash(self, address: str) -> str:
