@@ -24,6 +24,8 @@ from typing import Any
 
 import socketio
 
+from server.live.fanout import SequentialFanout
+
 log = logging.getLogger(__name__)
 
 RETRY_FIRST_S = 0.25
@@ -32,7 +34,9 @@ RETRY_CAP_S = 2.0
 Resubscribed = Callable[[], Awaitable[None]]
 
 
-class ResubscribingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
+# SequentialFanout sits between the pub/sub manager and the base manager in the MRO, so the
+# local sends of both published and `ignore_queue` emits go through it.
+class ResubscribingRedisManager(socketio.AsyncRedisManager, SequentialFanout):  # type: ignore[misc]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._on_resubscribed: list[Resubscribed] = []
