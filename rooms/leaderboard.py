@@ -31,6 +31,7 @@ from redis.asyncio.client import Pipeline
 from rooms.generation import RedisGeneration
 from rooms.keys import room_board_key, team_board_key
 from rooms.ports import BoardRow
+from rooms.redis_pipelines import PipelineBatcher
 
 SCORE_UNIT = 2**24
 RT_MAX = 2**24 - 1
@@ -93,9 +94,12 @@ class CommittedPoints:
 
 
 class Leaderboards:
-    def __init__(self, redis: Redis, prefix: str, generation: RedisGeneration | None = None) -> None:
+    def __init__(self, redis: Redis, prefix: str, generation: RedisGeneration | None = None,
+                 pipelines: PipelineBatcher | None = None) -> None:
         self._redis = redis
         self._prefix = prefix
+        # Reads and seats share pipelines with other rooms' (and the worker's other) commands.
+        self._pipelines = pipelines if pipelines is not None else PipelineBatcher(redis)
         # Read with every board read, so a board Redis lost is rebuilt before it is shown.
         self._generation = generation
 
@@ -103,12 +107,15 @@ class Leaderboards:
         """The replies of the commands `queue` puts on a pipeline, in one round trip with
         Redis's generation marker. When Redis lost its data since this worker last looked
         (or this is its first look), the boards are rebuilt and the commands run again."""
+        generation = self._generation
+
+        def with_marker(pipe: Pipeline) -> None:
+            if generation is not None:
+                pipe.get(generation.key)
+            queue(pipe)
+
         for _ in range(2):
-            async with self._redis.pipeline(transaction=False) as pipe:
-                if self._generation is not None:
-                    pipe.get(self._generation.key)
-                queue(pipe)
-                replies = await pipe.execute()
+            replies = await self._pipelines.run(with_marker)
             if self._generation is None:
                 return replies
             marker, *replies = replies
@@ -122,10 +129,12 @@ class Leaderboards:
 
     async def add_player(self, room_id: uuid.UUID, player_id: uuid.UUID, join_order: int) -> None:
         key = self._room_key(room_id)
-        async with self._redis.pipeline(transaction=False) as pipe:
+
+        def seat(pipe: Pipeline) -> None:
             pipe.zadd(key, {board_member(player_id, join_order): ENTRY_COMPOSITE}, nx=True)
             pipe.expire(key, ROOM_BOARD_TTL_S)
-            await pipe.execute()
+
+        await self._pipelines.run(seat)
 
     async def remove_player(self, room_id: uuid.UUID, player_id: uuid.UUID, join_order: int) -> None:
         await self._redis.zrem(self._room_key(room_id), board_member(player_id, join_order))
@@ -135,12 +144,14 @@ class Leaderboards:
         items = list(batch)
         if not items:
             return
-        async with self._redis.pipeline(transaction=False) as pipe:
+
+        def increments(pipe: Pipeline) -> None:
             for item in items:
                 pipe.zincrby(self._room_key(item.room_id),
                              answer_increment(item.points, item.response_time_ms),
                              board_member(item.player_id, item.join_order))
-            await pipe.execute()
+
+        await self._pipelines.run(increments)
 
     async def top_and_ranks(self, room_id: uuid.UUID, seats: Iterable[tuple[uuid.UUID, int]],
                             n: int = 10) -> tuple[list[BoardEntry], dict[uuid.UUID, int]]:

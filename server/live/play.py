@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 from pydantic import ValidationError
+from redis.asyncio.client import Pipeline
 
 from rooms import commands
 from rooms.room import RoomError
@@ -51,12 +52,14 @@ class PlayNamespace(LiveNamespace):
         await self.enter_room(sid, players_room(room_id))
         await self.enter_room(sid, player_room(player_id))
         await self.start_session(sid, room_id=room_id, player_id=player_id)
-        # One round trip: the code this address now knows, and this connection's sid.
+        # In one pipeline (shared with other joins and rooms): the code this address now
+        # knows, and this connection's sid.
+        def record(pipe: Pipeline) -> None:
+            live.join_gate.queue_joined(pipe, address, request)
+            live.connections.add(pipe, room_id, player_id, sid)
+
         try:
-            async with live.redis.pipeline(transaction=False) as pipe:
-                live.join_gate.queue_joined(pipe, address, request)
-                live.connections.add(pipe, room_id, player_id, sid)
-                await pipe.execute()
+            await live.pipelines.run(record)
         except Exception as exc:  # Redis away: the player plays on; only a kick needs the sid
             log.warning("could not record connection %s of player %s in Redis (%s)", sid, player_id, exc)
         joined = {**welcome.joined,

@@ -12,6 +12,7 @@ from persistence.room_store import PostgresRoomStore
 from rooms.clock import Clock
 from rooms.gateway import RoomGateway
 from rooms.period_boards import PeriodBoards
+from rooms.redis_pipelines import PipelineBatcher
 from rooms.registry import RoomRegistry
 from server.failure_limits import FailureLimits
 from server.live.emits import Emitter
@@ -25,6 +26,7 @@ class LiveServices:
     settings: Settings
     db: Database
     redis: Redis
+    pipelines: PipelineBatcher
     store: PostgresRoomStore
     clock: Clock
     registry: RoomRegistry

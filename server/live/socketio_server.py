@@ -26,6 +26,7 @@ from rooms.keys import socketio_channel
 from rooms.leaderboard import Leaderboards
 from rooms.period_boards import PeriodBoards
 from rooms.ports import ConnectionCensus
+from rooms.redis_pipelines import PipelineBatcher
 from rooms.registry import RoomRegistry
 from server import app_keys
 from server.live.emits import Emitter
@@ -107,8 +108,9 @@ async def live_ctx(app: web.Application) -> AsyncIterator[None]:
         census = forwarder
     writer = LiveAnswerWriter(app[app_keys.ANSWER_WRITER])
     generation = RedisGeneration(redis, settings.redis_prefix)
+    pipelines = PipelineBatcher(redis)
     registry = RoomRegistry(store=store, writer=writer,
-                            boards=Leaderboards(redis, settings.redis_prefix, generation),
+                            boards=Leaderboards(redis, settings.redis_prefix, generation, pipelines),
                             broadcaster=emitter,
                             clock=clock, scheduler=LoopScheduler(), worker=worker_id, census=census,
                             audiences=audiences)
@@ -127,6 +129,7 @@ async def live_ctx(app: web.Application) -> AsyncIterator[None]:
     if isinstance(manager, ResubscribingRedisManager):
         manager.on_resubscribed(StateResync(gateway, connections, emitter).resend_all)
     app[app_keys.LIVE] = LiveServices(settings=settings, db=app[app_keys.DATABASE], redis=redis,
+                             pipelines=pipelines,
                              store=store, clock=clock, registry=registry, gateway=gateway,
                              emitter=emitter, limits=app[app_keys.FAILURE_LIMITS],
                              join_gate=JoinGate(app[app_keys.FAILURE_LIMITS], redis, settings.redis_prefix),
@@ -137,6 +140,7 @@ async def live_ctx(app: web.Application) -> AsyncIterator[None]:
     await gateway.stop()
     await registry.close_all()
     await period_boards.close()
+    await pipelines.drain()
     await sio.shutdown()
     await stop_client_manager(sio)
 
