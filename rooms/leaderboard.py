@@ -43,6 +43,10 @@ ENTRY_COMPOSITE = RT_MAX  # score 0, no time spent yet
 # Up to this many ranks are asked one ZREVRANK each (a student's own rank on reconnect);
 # more (everyone's, at a question's close) are read off the whole board in one command.
 RANKS_ONE_BY_ONE_MAX = 8
+# A whole board up to this size is read in the worker's shared pipelines (a class's board
+# parses in well under a millisecond); a larger one takes its own round trip, so that other
+# rooms' small commands never wait while its reply is parsed.
+SHARED_BOARD_MAX = 200
 
 
 def board_member(player_id: uuid.UUID, join_order: int) -> str:
@@ -98,15 +102,17 @@ class Leaderboards:
                  pipelines: PipelineBatcher | None = None) -> None:
         self._redis = redis
         self._prefix = prefix
-        # Reads and seats share pipelines with other rooms' (and the worker's other) commands.
+        # Small reads and seats share pipelines with other rooms' (and the worker's) commands.
         self._pipelines = pipelines if pipelines is not None else PipelineBatcher(redis)
         # Read with every board read, so a board Redis lost is rebuilt before it is shown.
         self._generation = generation
 
-    async def _read(self, queue: Callable[[Pipeline], object]) -> list[Any]:
+    async def _read(self, queue: Callable[[Pipeline], object], *, shared: bool = True) -> list[Any]:
         """The replies of the commands `queue` puts on a pipeline, in one round trip with
         Redis's generation marker. When Redis lost its data since this worker last looked
-        (or this is its first look), the boards are rebuilt and the commands run again."""
+        (or this is its first look), the boards are rebuilt and the commands run again.
+        `shared`: in the worker's shared pipelines; a read whose reply is large (a whole
+        board) takes its own, so that the small commands of other rooms never wait for it."""
         generation = self._generation
 
         def with_marker(pipe: Pipeline) -> None:
@@ -115,7 +121,12 @@ class Leaderboards:
             queue(pipe)
 
         for _ in range(2):
-            replies = await self._pipelines.run(with_marker)
+            if shared:
+                replies = await self._pipelines.run(with_marker)
+            else:
+                async with self._redis.pipeline(transaction=False) as pipe:
+                    with_marker(pipe)
+                    replies = await pipe.execute()
             if self._generation is None:
                 return replies
             marker, *replies = replies
@@ -144,14 +155,14 @@ class Leaderboards:
         items = list(batch)
         if not items:
             return
-
-        def increments(pipe: Pipeline) -> None:
+        # Its own pipeline, not the shared one: the batch's acks wait for it, and must not
+        # wait behind another room's whole-board read.
+        async with self._redis.pipeline(transaction=False) as pipe:
             for item in items:
                 pipe.zincrby(self._room_key(item.room_id),
                              answer_increment(item.points, item.response_time_ms),
                              board_member(item.player_id, item.join_order))
-
-        await self._pipelines.run(increments)
+            await pipe.execute()
 
     async def top_and_ranks(self, room_id: uuid.UUID, seats: Iterable[tuple[uuid.UUID, int]],
                             n: int = 10) -> tuple[list[BoardEntry], dict[uuid.UUID, int]]:
@@ -183,7 +194,8 @@ class Leaderboards:
         position. A ZREVRANK per player costs redis-py ~10 µs of packing and parsing each;
         `python -m bench.live.board_ranks`: 47 → 8.5 ms of CPU for 5,000 players, 0.42 → 0.15 ms
         for 30."""
-        whole, = await self._read(lambda pipe: pipe.zrevrange(key, 0, -1, withscores=True))
+        whole, = await self._read(lambda pipe: pipe.zrevrange(key, 0, -1, withscores=True),
+                                  shared=len(seats) <= SHARED_BOARD_MAX)
         board = _scored(whole)
         scorers = sum(1 for _, value in board if score_of(value) > 0)
         position = {_text(member): rank for rank, (member, _) in enumerate(board, start=1)}
