@@ -14,15 +14,15 @@ it. Emits that ask for an acknowledgement keep the library's path (each recipien
 own ack id).
 
 One emit's sends are never interleaved with another's (the library's tasks all put their
-packet in one turn of the loop, too), so the events of a room stay in order. Like the
-library's emit, this one then gives the event loop a turn before it returns: a room's
-delivery sending each of its students their own copy lets acks and incoming answers through
-between copies, as it did when every copy waited on its tasks.
+packet in one turn of the loop, too), so the events of a room stay in order. But the
+library's emit gave the event loop a turn at every emit, and this one gives none: a caller
+that sends each of thousands of players their own copy (server/live/emits.py) gives the loop
+a turn every RECIPIENTS_PER_TURN emits, so that acks and incoming answers are not held
+behind it.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from typing import Any
 
@@ -32,6 +32,8 @@ from engineio.exceptions import EngineIOError
 from socketio import packet
 
 log = logging.getLogger(__name__)
+
+RECIPIENTS_PER_TURN = 100
 
 
 class SequentialFanout(socketio.AsyncManager):  # type: ignore[misc]
@@ -67,5 +69,4 @@ class SequentialFanout(socketio.AsyncManager):  # type: ignore[misc]
                     await engine.send_packet(eio_sid, frame)
             except EngineIOError:
                 log.debug("connection %s closed before %r reached it", sid, event)
-        await asyncio.sleep(0)
 
