@@ -15,7 +15,6 @@ player's connections are here; and every broadcast of a room whose connections a
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -24,7 +23,6 @@ import socketio
 
 from rooms.audiences import RoomAudiences
 from rooms.ports import Payload
-from server.live.fanout import RECIPIENTS_PER_TURN
 from server.live.player_connections import PlayerConnections
 from server.live.room_names import (
     host_room,
@@ -95,9 +93,7 @@ class Emitter:
                              connections: Mapping[uuid.UUID, int]) -> None:
         """Each player's own payload, to that player's connections only."""
         local = self._sio.manager.rooms.get(PLAY, {})
-        for count, (player_id, payload) in enumerate(payloads.items(), 1):
-            if count % RECIPIENTS_PER_TURN == 0:
-                await asyncio.sleep(0)  # each emit sends without a turn (server/live/fanout.py)
+        for player_id, payload in payloads.items():
             room = player_room(player_id)
             here = len(local.get(room, ()))
             # Only when every connection the room counts for this player is here. One on

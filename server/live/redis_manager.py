@@ -24,8 +24,6 @@ from typing import Any
 
 import socketio
 
-from server.live.fanout import SequentialFanout
-
 log = logging.getLogger(__name__)
 
 RETRY_FIRST_S = 0.25
@@ -34,9 +32,7 @@ RETRY_CAP_S = 2.0
 Resubscribed = Callable[[], Awaitable[None]]
 
 
-# SequentialFanout sits between the pub/sub manager and the base manager in the MRO, so the
-# local sends of both published and `ignore_queue` emits go through it.
-class ResubscribingRedisManager(socketio.AsyncRedisManager, SequentialFanout):  # type: ignore[misc]
+class ResubscribingRedisManager(socketio.AsyncRedisManager):  # type: ignore[misc]
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._on_resubscribed: list[Resubscribed] = []

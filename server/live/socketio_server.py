@@ -30,7 +30,6 @@ from rooms.redis_pipelines import PipelineBatcher
 from rooms.registry import RoomRegistry
 from server import app_keys
 from server.live.emits import Emitter
-from server.live.fanout import SequentialFanout
 from server.live.guarded_server import GuardedServer, library_logger
 from server.live.host import HostNamespace
 from server.live.join_gate import JoinGate
@@ -49,7 +48,7 @@ MAX_MESSAGE_BYTES = 16 * 1024
 
 def create_socketio_server(app: web.Application) -> socketio.AsyncServer:
     settings = app[app_keys.SETTINGS]
-    manager: socketio.AsyncManager = SequentialFanout()
+    manager = None
     if settings.redis_url:
         # Broadcasts reach the clients of every worker through Redis pub/sub. python-socketio
         # reads a redis+sentinel:// URL itself (the same form as ours) and asks the Sentinels
@@ -68,7 +67,7 @@ def create_socketio_server(app: web.Application) -> socketio.AsyncServer:
         cors_allowed_origins=list(settings.allowed_origins) or None,
         logger=library_logger("socketio.server"),
         engineio_logger=library_logger("engineio.server"))
-    if isinstance(manager, ResubscribingRedisManager):
+    if manager is not None:
         app[app_keys.METRICS].watch_redis_manager(redis_manager_probe(manager))
     sio.register_namespace(HostNamespace("/host", app))
     sio.register_namespace(PlayNamespace("/play", app))

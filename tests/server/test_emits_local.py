@@ -5,13 +5,11 @@ connections are all here. The rest goes through the manager's queue
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from types import SimpleNamespace
 
 from rooms.audiences import RoomAudiences
 from server.live.emits import HOST, PLAY, SCREEN, Emitter
-from server.live.fanout import RECIPIENTS_PER_TURN
 from server.live.room_names import host_room, player_room, players_room, screen_room
 
 
@@ -88,28 +86,3 @@ def test_a_room_is_here_only_from_its_first_claim_until_reached_from_elsewhere_o
     assert not audiences.here_only(first) and not audiences.here_only(second)
     audiences.claimed(second, epoch=3)  # held again after another worker: clients anywhere
     assert not audiences.here_only(second)
-
-
-async def test_each_players_own_copy_gives_the_loop_a_turn_every_so_many_players():
-    # Each emit sends without a turn of the loop (server/live/fanout.py): a class of
-    # thousands must not hold acks and incoming answers until the last copy is out.
-    players = {uuid.uuid4(): 1 for _ in range(3 * RECIPIENTS_PER_TURN)}
-    sio = RecordingServer(players)
-    turns = 0
-    stop = asyncio.Event()
-
-    async def count_turns() -> None:
-        nonlocal turns
-        while not stop.is_set():
-            turns += 1
-            await asyncio.sleep(0)
-
-    counter = asyncio.create_task(count_turns())
-    await asyncio.sleep(0)
-    turns = 0
-    await Emitter(sio).to_each_player("leaderboard", {pid: {"you": {"rank": 1}} for pid in players},
-                                      players)
-    stop.set()
-    await counter
-    assert len(sio.emits) == len(players)
-    assert turns >= 3
