@@ -127,12 +127,12 @@ class Leaderboards:
                 async with self._redis.pipeline(transaction=False) as pipe:
                     with_marker(pipe)
                     replies = await pipe.execute()
-            if self._generation is None:
+            if generation is None:
                 return replies
             marker, *replies = replies
-            if self._generation.is_known(marker):
+            if generation.is_known(marker):
                 return replies
-            await self._generation.check()
+            await generation.check()
         return replies
 
     def _room_key(self, room_id: uuid.UUID) -> str:

@@ -59,7 +59,8 @@ class PipelineBatcher:
             raise
 
     async def drain(self) -> None:
-        """Wait until everything queued so far has been sent and answered."""
+        """Wait until nothing is queued or out: everything queued so far (and whatever was
+        queued meanwhile) has been sent and answered."""
         if self._sending is not None:
             await asyncio.shield(self._sending)
 
