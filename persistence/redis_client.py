@@ -10,7 +10,7 @@ from urllib.parse import unquote, urlsplit
 import fakeredis
 from redis.asyncio import BlockingConnectionPool, Redis
 from redis.asyncio.retry import Retry
-from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
+from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool, SentinelManagedConnection
 from redis.backoff import ExponentialBackoff
 from redis.exceptions import ConnectionError, TimeoutError
 
@@ -63,12 +63,36 @@ def parse_sentinel_url(url: str) -> SentinelTarget | None:
                           unquote(parts.password) if parts.password else None)
 
 
-def failover_options() -> dict[str, Any]:
-    """Connection options of every client of a Sentinel-managed Redis (the app's, and the
-    Socket.IO manager's): bounded connects, and commands resent across a failover."""
+class PrimaryFollowingConnection(SentinelManagedConnection):
+    """A connection to the Sentinels' primary that asks them again each time it reconnects.
+
+    redis-py's Sentinel connection asks only when the pool hands it out. When a command's
+    connection drops mid-use (the primary was killed), the resend reconnects to the address the
+    connection had, the dead primary, and its retries run out there while the Sentinels already
+    name the new one: a failover became an error instead of a pause."""
+
+    async def connect_check_health(self, check_health: bool = True,
+                                   retry_socket_connect: bool = True) -> None:
+        if retry_socket_connect:
+            # A reconnect before a command is sent: ask the Sentinels (and retry) as connect() does.
+            await self.connect()  # type: ignore[no-untyped-call]  # redis-py leaves it unannotated
+        else:
+            # connect_to(), which has just asked the Sentinels for this address.
+            await super().connect_check_health(check_health=check_health, retry_socket_connect=False)
+
+
+def resend_options() -> dict[str, Any]:
+    """Connection options that bound connects and resend a command whose connection failed,
+    for long enough to ride out a failover."""
     return {"socket_connect_timeout": CONNECT_TIMEOUT_S,
             "retry": Retry(ExponentialBackoff(cap=0.5, base=0.05), FAILOVER_RETRIES),
             "retry_on_error": [ConnectionError, TimeoutError]}
+
+
+def failover_options() -> dict[str, Any]:
+    """Connection options of every client of a Sentinel-managed Redis (the app's, and the
+    Socket.IO manager's): the resend options, over connections that follow the primary."""
+    return {**resend_options(), "connection_class": PrimaryFollowingConnection}
 
 
 async def close_sentinels(sentinel: Sentinel) -> None:

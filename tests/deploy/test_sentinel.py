@@ -86,6 +86,24 @@ async def test_the_app_client_and_the_limits_wait_out_a_failover(sentinels: Sent
         await redis.aclose()
 
 
+async def test_a_connection_that_dropped_reconnects_to_the_new_primary(sentinels: SentinelSet):
+    """A command whose connection dropped is resent over a new connection to the primary the
+    Sentinels name now, not to the address the connection had (the killed primary)."""
+    redis = create_redis(sentinels.url)
+    try:
+        await redis.set("sentinel_test:counter", 1)
+        connection = await redis.connection_pool.get_connection()
+        old = await sentinels.kill_primary()
+        await sentinels.wait_failover(old.port)
+        await connection.disconnect()  # as a send on the dead primary's socket leaves it
+        await connection.send_command("INCR", "sentinel_test:counter")
+        assert await connection.read_response() == 2
+        assert connection.port == await sentinels.primary_port() != old.port
+        await redis.connection_pool.release(connection)
+    finally:
+        await redis.aclose()
+
+
 def _subject(subject: str) -> str:
     from server.failure_limits import _subject as hashed
 

@@ -11,7 +11,7 @@ import time
 import pytest
 from redis.asyncio import Redis
 
-from persistence.redis_client import failover_options
+from persistence.redis_client import resend_options
 from server.live.redis_manager import RETRY_CAP_S, ResubscribingRedisManager
 from tests.support.private_services import PrivateRedis
 
@@ -42,15 +42,16 @@ async def eventually(check, within_s: float = 10.0) -> None:
 
 
 # Without retries a broken connection ends the listener's subscription and it subscribes
-# again itself; with the failover options (a Sentinel deployment's) redis-py reconnects
-# inside its retries and subscribes again through its connect callback.
+# again itself; with the resend options (a Sentinel deployment's, whose connections also follow
+# the primary: tests/deploy/test_sentinel.py) redis-py reconnects inside its retries and
+# subscribes again through its connect callback.
 @pytest.mark.parametrize(("down_s", "options"), [
     (0.2, None), (3.0, None), (0.2, "failover"),
 ], ids=["short", "long", "short-with-retries"])
 async def test_the_subscription_comes_back_with_a_callback_and_hears_again(down_s, options, caplog):
     redis = await PrivateRedis.create()
     manager = ResubscribingRedisManager(redis.url, channel=CHANNEL, logger=logging.getLogger("test"),
-                                        redis_options=failover_options() if options else None)
+                                        redis_options=resend_options() if options else None)
     back: list[float] = []
 
     async def on_back() -> None:
