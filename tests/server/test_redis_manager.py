@@ -46,7 +46,7 @@ async def eventually(check, within_s: float = 10.0) -> None:
 # the primary: tests/deploy/test_sentinel.py) redis-py reconnects inside its retries and
 # subscribes again through its connect callback.
 @pytest.mark.parametrize(("down_s", "options"), [
-    (0.2, None), (3.0, None), (0.2, "failover"),
+    (0.2, None), (3.0, None), (0.2, "resend"),
 ], ids=["short", "long", "short-with-retries"])
 async def test_the_subscription_comes_back_with_a_callback_and_hears_again(down_s, options, caplog):
     redis = await PrivateRedis.create()
