@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from persistence.accounts import student_for_key
 from persistence.curriculum.selection import choose_next_facts
 from persistence.database import Database
+from persistence.guest_batch import GuestBatcher, NewGuest
 from rooms.ports import (
     BoardRow,
     ClaimedRoom,
@@ -109,30 +110,6 @@ async def _fence(conn: AsyncConnection, room_id: uuid.UUID, epoch: int) -> None:
         raise RoomMoved(room_id)
 
 
-# The fence (rooms.owner_epoch locked FOR SHARE and compared, as `_fence`), then a guest's
-# user, live session and player. The inserts read the fence, so with a stale epoch none runs
-# and the statement returns the fence's row with a NULL player.
-_GUEST_PLAYER = """
-WITH fence AS (
-    SELECT owner_epoch FROM rooms WHERE id = $1 FOR SHARE
-), owned AS (
-    SELECT 1 FROM fence WHERE owner_epoch = $2
-), guest AS (
-    INSERT INTO users (username, role) SELECT $3, 'guest' FROM owned RETURNING id
-), session AS (
-    INSERT INTO practice_sessions (user_id, mode, config, total_questions)
-    SELECT guest.id, 'live', $4::jsonb, $5 FROM guest RETURNING id, user_id
-), player AS (
-    INSERT INTO room_players (room_id, user_id, session_id, nickname, join_order, team_index,
-                              first_question)
-    SELECT $1, session.user_id, session.id, $6, $7, $8, $9 FROM session
-    RETURNING id, user_id, session_id
-)
-SELECT player.id AS player_id, player.user_id, player.session_id
-FROM fence LEFT JOIN player ON true
-"""
-
-
 # A question's marks, fenced as `_fence` in one statement ($1 room, $2 epoch): the updates
 # run only when the epoch is the room's, and the statement returns the room's epoch. Opening
 # question $3 also closes earlier ones whose close mark failed (`_close_earlier_questions`);
@@ -169,6 +146,7 @@ SELECT owner_epoch FROM fence
 class PostgresRoomStore:
     def __init__(self, db: Database) -> None:
         self._db = db
+        self._guests = GuestBatcher(db)
 
     # --- owning a room ---------------------------------------------------------------------
 
@@ -318,19 +296,15 @@ class PostgresRoomStore:
     async def _create_guest(self, room: StoredRoom, nickname: str, join_order: int,
                             config: dict[str, Any], *, epoch: int, team: int | None,
                             first_question: int) -> StoredPlayer:
-        """A guest's user, live session and player in one statement: a class joining at once
-        pays one round trip each instead of seven (BEGIN, the fence, three inserts, the read
-        back, COMMIT). One statement is one transaction: all three rows or none."""
-        async with self._db.engine.connect() as connection:
-            raw = await connection.get_raw_connection()
-            driver = cast(asyncpg.Connection, raw.driver_connection)
-            row = await driver.fetchrow(
-                _GUEST_PLAYER, room.room_id, epoch, f"guest-{secrets.token_hex(12)}",
-                json.dumps(config), room.question_count, nickname, join_order, team, first_question)
-        if row is None or row["player_id"] is None:  # the fence: another worker owns the room
+        """A guest's user, live session and player, in one statement with the other guests
+        joining at the same moment (persistence/guest_batch.py): all three rows or none."""
+        stored = await self._guests.insert(NewGuest(
+            room.room_id, epoch, f"guest-{secrets.token_hex(12)}", json.dumps(config),
+            room.question_count, nickname, join_order, team, first_question))
+        if stored is None:  # the fence: another worker owns the room
             raise RoomMoved(room.room_id)
         # A guest is new: no student_settings row, so the default accommodation.
-        return StoredPlayer(row["player_id"], row["user_id"], row["session_id"], nickname,
+        return StoredPlayer(stored.player_id, stored.user_id, stored.session_id, nickname,
                             join_order, False, team, first_question, Decimal("1.0"), False)
 
     async def kick_player(self, room_id: uuid.UUID, player_id: uuid.UUID, at: dt.datetime, *,
