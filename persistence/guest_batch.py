@@ -34,7 +34,8 @@ MAX_GUESTS = 500
 
 # The rooms' fence (owner_epoch locked FOR SHARE, in id order, and compared), then each
 # fenced-in guest's user, live session and player. With a stale epoch a guest's row is not
-# in `owned`: none of its inserts runs and its position (1-based) is not returned.
+# in `owned`: none of its inserts runs and its position (1-based) is not returned. The ids
+# come back as the driver's own UUIDs, as every other id the room reads from PostgreSQL.
 _INSERT_GUESTS = """
 WITH guest AS (
     SELECT * FROM unnest($1::uuid[], $2::text::bigint[], $3::uuid[], $4::uuid[], $5::uuid[],
@@ -57,7 +58,7 @@ WITH guest AS (
     SELECT player_id, room_id, user_id, session_id, nickname, join_order, team_index,
            first_question FROM owned
 )
-SELECT position FROM owned
+SELECT position, player_id, user_id, session_id FROM owned
 """
 
 
@@ -141,13 +142,13 @@ class GuestBatcher:
 async def _insert(driver: asyncpg.Connection, guests: list[NewGuest]) -> list[StoredGuest | None]:
     """One statement (one transaction) for `guests`; per guest, its ids or None (fenced out)."""
     ids = time_ordered_uuids(3 * len(guests))
-    stored = [StoredGuest(ids[3 * i], ids[3 * i + 1], ids[3 * i + 2]) for i in range(len(guests))]
-    rows = [(g.room_id, g.epoch, s.user_id, s.session_id, s.player_id, g.username, g.config_json,
-             g.total_questions, g.nickname, g.join_order, g.team, g.first_question)
-            for g, s in zip(guests, stored, strict=True)]
-    inserted = {row[0] for row in await driver.fetch(_INSERT_GUESTS,
-                                                     *column_parameters(rows, "uvuuuttvtvvv"))}
-    return [s if position in inserted else None for position, s in enumerate(stored, 1)]
+    rows = [(g.room_id, g.epoch, ids[3 * i], ids[3 * i + 1], ids[3 * i + 2], g.username,
+             g.config_json, g.total_questions, g.nickname, g.join_order, g.team, g.first_question)
+            for i, g in enumerate(guests)]
+    stored: list[StoredGuest | None] = [None] * len(guests)
+    for row in await driver.fetch(_INSERT_GUESTS, *column_parameters(rows, "uvuuuttvtvvv")):
+        stored[row[0] - 1] = StoredGuest(row[1], row[2], row[3])
+    return stored
 
 
 def _settle(waiting: list[_Waiting], outcomes: list[StoredGuest | None]) -> None:
