@@ -99,13 +99,9 @@ class GuestBatcher:
         self._next.append((guest, future))
         if self._sending is None:
             self._sending = loop.create_task(self._send_all())
-        try:
-            return await asyncio.shield(future)
-        except asyncio.CancelledError:
-            # A cancelled join's guest is still stored (as its own statement, once sent,
-            # would have been); only its wait ends.
-            future.add_done_callback(_forget)
-            raise
+        # A cancelled join cancels its future, which the sender then leaves alone; its guest
+        # is still stored, as its own statement would have been once sent.
+        return await future
 
     async def _send_all(self) -> None:
         try:
@@ -161,8 +157,3 @@ def _fail(waiting: list[_Waiting], exc: Exception) -> None:
     for _, future in waiting:
         if not future.done():
             future.set_exception(exc)
-
-
-def _forget(future: asyncio.Future[StoredGuest | None]) -> None:
-    if not future.cancelled():
-        future.exception()
