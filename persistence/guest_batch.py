@@ -3,10 +3,11 @@
 A class that joins together sends a burst of guest joins, each a user, a live session and
 a player behind the room's owner-epoch fence. One statement per guest cost each join a
 pooled connection taken and given back and a round trip of its own, and opened more
-connections than the pool keeps (about a quarter of a join's CPU in the profile of a
-hundred classes filling). `GuestBatcher` sends whatever guests arrive while one statement is
-out as the next single statement, the way the answer writer groups commits: a guest alone
-pays one turn of the event loop; under load the statements grow instead of multiplying.
+connections than the pool keeps (most of the join handler's time in the profile of a
+hundred classes filling, docs/performance.md). `GuestBatcher` sends whatever guests
+arrive while one statement is out as the next single statement, the way the answer writer
+groups commits: a guest alone pays one turn of the event loop; under load the statements
+grow instead of multiplying.
 
 Each guest gets its own outcome. The fence is per guest (per room): guests of a room
 another worker now owns are left out and told so, the rest are stored. A statement that
