@@ -73,6 +73,8 @@ async def test_student_grid_and_class_grid_show_fluency_levels(open_tab, db):
     cell = grid.locator("td[aria-label^='2 × 3.']")
     await expect(cell).to_have_class("lvl-mastered")
     await expect(grid.locator("td[aria-label^='7 × 8.']")).to_have_class("lvl-learning")
+    # Still the student's own title once the grid has loaded (a teacher's view names them).
+    await expect(page.locator("#grid-title")).to_have_text("My progress, Ada")
     await expect(grid.locator(f"td.lvl-{levels[(6, 7)]}[aria-label^='6 × 7.']")).to_have_count(1)
     assert await grid.locator("td.lvl-not_started").count() == 13 * 13 - 3
     # Details on hover, and on focus for keyboard users (arrow keys move between facts).

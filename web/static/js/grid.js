@@ -242,7 +242,8 @@ async function load() {
       renderGrid(classCells(body), { classView: true });
     } else {
       const body = await api("GET", `/api/users/${encodeURIComponent(view.userId)}/grid?${qs}`, undefined, { token: view.token });
-      if (body?.display_name) $("#grid-title").textContent = `Progress: ${body.display_name}`;
+      // A teacher looking at a student's grid; a student's own keeps "My progress".
+      if (body?.display_name && params.get("user_id")) $("#grid-title").textContent = `Progress: ${body.display_name}`;
       renderGrid(studentCells(body), { classView: false });
     }
     $("#grid-area").hidden = false;
