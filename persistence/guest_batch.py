@@ -10,10 +10,11 @@ groups commits: a guest alone pays one turn of the event loop; under load the st
 grow instead of multiplying.
 
 Each guest gets its own outcome. The fence is per guest (per room): guests of a room
-another worker now owns are left out and told so, the rest are stored. A statement that
-fails (a constraint, a deadlock with a claim) is sent again for each of its guests alone,
-so one bad guest fails only itself; a lost connection fails every guest of that statement,
-as it would have failed each of their own.
+another worker now owns are left out and told so, the rest are stored. A statement that one
+guest's row can fail (a constraint, a value, a deadlock with a claim) is sent again for each
+of its guests alone, so one bad guest fails only itself; any other error (a timeout, a lost
+connection) fails every guest of that statement, as it would have failed each of their own,
+and is not repeated guest by guest.
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ from persistence.pg_arrays import column_parameters
 # The most guests in one statement: a school's assembly joining at once is split into
 # statements that each still finish in a few milliseconds.
 MAX_GUESTS = 500
+# The errors one guest's row can cause: a statement failing with one of them is sent again
+# for each guest alone.
+_ONE_ROWS_ERRORS = (asyncpg.IntegrityConstraintViolationError, asyncpg.DataError,
+                    asyncpg.DeadlockDetectedError)
 
 # The rooms' fence (owner_epoch locked FOR SHARE, in id order, and compared), then each
 # fenced-in guest's user, live session and player. With a stale epoch a guest's row is not
@@ -119,14 +124,14 @@ class GuestBatcher:
                 driver = cast(asyncpg.Connection, raw.driver_connection)
                 try:
                     _settle(waiting, await _insert(driver, [guest for guest, _ in waiting]))
-                except asyncpg.PostgresError:
+                except _ONE_ROWS_ERRORS:
                     if len(waiting) == 1:
                         raise
                     # One guest's row may be what failed: each alone, so it fails only itself.
                     for one in waiting:
                         try:
                             _settle([one], await _insert(driver, [one[0]]))
-                        except asyncpg.PostgresError as exc:
+                        except _ONE_ROWS_ERRORS as exc:
                             _fail([one], exc)
         except Exception as exc:
             _fail(waiting, exc)

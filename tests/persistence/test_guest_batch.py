@@ -11,6 +11,8 @@ import asyncpg
 import pytest
 from sqlalchemy import text
 
+from persistence import guest_batch
+from persistence.database import Timeouts, create_database
 from persistence.guest_batch import GuestBatcher, NewGuest, StoredGuest
 from persistence.room_store import PostgresRoomStore
 from tests.support import factories
@@ -103,6 +105,34 @@ async def test_a_guest_whose_row_fails_fails_alone(db):
     assert all(isinstance(o, StoredGuest) for i, o in enumerate(outcomes) if i != 2)
     assert batcher.statements == [1, 4]
     assert [r[4] for r in await _stored_players(db, room_id)] == [1, 2, 3, 4]
+
+
+async def test_a_timeout_fails_the_statements_guests_without_sending_each_again(
+        database_url, db, monkeypatch):
+    """An error no single guest's row causes (here PostgreSQL's statement timeout, the room's
+    row held by another transaction) fails every guest of the statement at once."""
+    quick = create_database(database_url, pool_size=2, timeouts=Timeouts(statement_ms=300))
+    sent: list[int] = []
+    real_insert = guest_batch._insert
+
+    async def counted_insert(driver, guests):
+        sent.append(len(guests))
+        return await real_insert(driver, guests)
+
+    monkeypatch.setattr(guest_batch, "_insert", counted_insert)
+    try:
+        batcher = GuestBatcher(quick)
+        room_id, epoch = await _room(db)
+        async with db.engine.begin() as conn:
+            await conn.execute(text("SELECT 1 FROM rooms WHERE id = :r FOR UPDATE"), {"r": room_id})
+            outcomes = await asyncio.gather(
+                *(batcher.insert(_guest(room_id, epoch, order)) for order in range(1, 5)),
+                return_exceptions=True)
+        assert all(isinstance(o, asyncpg.QueryCanceledError) for o in outcomes)
+        assert sent == [4]
+        assert await _stored_players(db, room_id) == []
+    finally:
+        await quick.dispose()
 
 
 async def test_a_cancelled_join_still_stores_its_guest_and_the_others(db):
