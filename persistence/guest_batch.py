@@ -14,7 +14,9 @@ another worker now owns are left out and told so, the rest are stored. A stateme
 guest's row can fail (a constraint, a value, a deadlock with a claim) is sent again for each
 of its guests alone, so one bad guest fails only itself; any other error (a timeout, a lost
 connection) fails every guest of that statement, as it would have failed each of their own,
-and is not repeated guest by guest.
+and is not repeated guest by guest. The price of sharing: a statement waits for the lock of
+each of its rooms, so a room whose row a claim or a game's start holds for a moment holds
+the other rooms' guests of that statement as long.
 """
 
 from __future__ import annotations
