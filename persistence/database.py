@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
+import asyncpg
 from sqlalchemy import event
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -98,3 +100,10 @@ def _replace_if_closed(dbapi_connection: Any, _record: object, _proxy: object) -
     # pool discard it and check out a fresh one.
     if dbapi_connection.driver_connection.is_closed():
         raise DisconnectionError("the connection was closed")
+
+
+async def asyncpg_connection(connection: AsyncConnection) -> asyncpg.Connection:
+    """The asyncpg connection under a checked-out SQLAlchemy one, for statements sent as they
+    are written (array parameters, one fenced statement); SQLAlchemy types it as Any."""
+    raw = await connection.get_raw_connection()
+    return cast(asyncpg.Connection, raw.driver_connection)

@@ -28,12 +28,11 @@ import time
 import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
-from typing import cast
 
 import asyncpg
 
 from persistence.answer_flow import AttemptIn, AttemptOutcome, AttemptRejected, validate_attempt
-from persistence.database import Database
+from persistence.database import Database, asyncpg_connection
 from persistence.flow_batch import CommitUncertain, QuestionCatalog, Result, commit_batch
 
 log = logging.getLogger(__name__)
@@ -266,8 +265,7 @@ class GroupCommitWriter:
         # cancellation into it); anywhere before, as TimeoutError: nothing was stored.
         async with asyncio.timeout(within_s):
             async with self._database.engine.connect() as connection:
-                raw = await connection.get_raw_connection()
-                driver = _asyncpg_connection(raw.driver_connection)
+                driver = await asyncpg_connection(connection)
                 try:
                     return await commit_batch(driver, attempts, self._catalog)
                 except BaseException as exc:
@@ -321,8 +319,7 @@ class GroupCommitWriter:
         if not attempt_ids:
             return False
         async with self._database.engine.connect() as connection:
-            raw = await connection.get_raw_connection()
-            driver = _asyncpg_connection(raw.driver_connection)
+            driver = await asyncpg_connection(connection)
             try:
                 found: int = await driver.fetchval(
                     "SELECT count(*) FROM answer_attempts WHERE attempt_id = ANY($1::uuid[])",
@@ -354,9 +351,4 @@ def _new_ids(results: Sequence[Result]) -> list[uuid.UUID]:
 
 def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-
-
-def _asyncpg_connection(driver_connection: object) -> asyncpg.Connection:
-    """SQLAlchemy types its raw connection's driver as Any; the writer's engine is asyncpg's."""
-    return cast(asyncpg.Connection, driver_connection)
 

@@ -24,11 +24,10 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import uuid
-from typing import cast
 
 import asyncpg
 
-from persistence.database import Database
+from persistence.database import Database, asyncpg_connection
 from persistence.ids import time_ordered_uuids
 from persistence.pg_arrays import column_parameters
 
@@ -122,8 +121,7 @@ class GuestBatcher:
     async def _send(self, waiting: list[_Waiting]) -> None:
         try:
             async with self._db.engine.connect() as connection:
-                raw = await connection.get_raw_connection()
-                driver = cast(asyncpg.Connection, raw.driver_connection)
+                driver = await asyncpg_connection(connection)
                 try:
                     _settle(waiting, await _insert(driver, [guest for guest, _ in waiting]))
                 except _ONE_ROWS_ERRORS:

@@ -12,16 +12,15 @@ import secrets
 import uuid
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
-import asyncpg
 from sqlalchemy import bindparam, text
 from sqlalchemy.dialects.postgresql import ARRAY, INTEGER, NUMERIC, UUID, VARCHAR
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from persistence.accounts import student_for_key
 from persistence.curriculum.selection import choose_next_facts
-from persistence.database import Database
+from persistence.database import Database, asyncpg_connection
 from persistence.guest_batch import GuestBatcher, NewGuest
 from rooms.ports import (
     BoardRow,
@@ -368,8 +367,7 @@ class PostgresRoomStore:
         owner_epoch): a hundred rooms opening and closing questions pay one round trip for
         each instead of four (BEGIN, the fence, the update, COMMIT)."""
         async with self._db.engine.connect() as connection:
-            raw = await connection.get_raw_connection()
-            driver = cast(asyncpg.Connection, raw.driver_connection)
+            driver = await asyncpg_connection(connection)
             current = await driver.fetchval(statement, room_id, epoch, *args)
         if current != epoch:
             raise RoomMoved(room_id)
