@@ -12,6 +12,7 @@ of each kind of work, not by the root of the stack).
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import shutil
 from collections import Counter
@@ -133,13 +134,24 @@ def _short(frame: str) -> str:
     return f"{name} ({where.rsplit('/', 1)[-1]}" if where else name
 
 
-if __name__ == "__main__":
-    import sys
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(
+        prog="python -m bench.storm.profile",
+        description="Summarise py-spy's collapsed stacks of the server under test.")
+    parser.add_argument("--areas", action="store_true",
+                        help="the share of samples per area only, one column per file")
+    parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    args = parser.parse_args(argv)
+    missing = [str(path) for path in args.files if not path.is_file()]
+    if missing:
+        parser.error(f"no such file: {', '.join(missing)}")
+    if args.areas:
+        print(areas_table(args.files))
+        return
+    for path in args.files:
+        print(summarise(path))
+        print(areas_table([path]))
 
-    files = [Path(a) for a in sys.argv[1:] if a != "--areas"]
-    if "--areas" in sys.argv[1:]:
-        print(areas_table(files))
-    else:
-        for path in files:
-            print(summarise(path))
-            print(areas_table([path]))
+
+if __name__ == "__main__":
+    main()
