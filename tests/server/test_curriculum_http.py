@@ -206,6 +206,24 @@ async def test_a_slow_reader_never_stores_figures_older_than_an_invalidation(cli
     assert 0 < await redis.ttl(cache.user_stats_key(user)) <= 300
 
 
+async def test_every_invalidation_makes_what_was_cached_before_it_a_miss(client, clean_db, redis):
+    cache = client.app[app_keys.LEARNING_CACHE]
+    user = await make_user(clean_db)
+    loads = 0
+
+    async def load():
+        nonlocal loads
+        loads += 1
+        return {"load": loads}
+
+    for expected in (1, 2, 3):  # cached, then invalidated, again and again
+        assert await cache.user_stats(user, load) == {"load": expected}
+        assert await cache.user_stats(user, load) == {"load": expected}  # a hit
+        await cache.invalidate_students([user])
+    generation_key = f"{cache.prefix}:user:{user}:cache_gen"
+    assert 3600 < await redis.ttl(generation_key) <= 24 * 3600
+
+
 async def test_live_game_answers_refresh_progress_in_the_background(client, clean_db):
     teacher = await make_user(clean_db, role="teacher")
     alice = await make_user(clean_db)
