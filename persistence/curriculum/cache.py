@@ -9,9 +9,9 @@
 Every key sits under settings.redis_prefix. A student's cached figures are stamped with
 their generation (user:{userId}:cache_gen), read in the same round trip as the value: a value
 from an older generation is a miss. Invalidating a student after their answers commit is
-one SET of a fresh generation, whatever they have cached, and a read that misses stores its value only inside a
-transaction WATCHing the generation it started from, so a slow reader can never put
-pre-answer figures back after the answer's invalidation.
+one SET of a fresh generation, whatever they have cached, and a read that misses stores its
+value only inside a transaction WATCHing the generation it started from, so a slow reader
+can never put pre-answer figures back after the answer's invalidation.
 """
 
 from __future__ import annotations
